@@ -1,0 +1,487 @@
+from urllib.parse import parse_qs, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+from .html import sanitize, split_blocks
+from .images import make_renditions
+from .querysets import ArticleQuerySet
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(
+        max_length=80, unique=True, help_text="Part of the section's address."
+    )
+    description = models.TextField(
+        blank=True, help_text="One or two sentences shown on the section page."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the navigation and on the front page."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:section-detail", kwargs={"slug": self.slug})
+
+
+class Region(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(
+        max_length=80, unique=True, help_text="Part of the region's address."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the navigation."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:region-detail", kwargs={"slug": self.slug})
+
+
+class Source(models.Model):
+    name = models.CharField(
+        max_length=120, unique=True, help_text="Shown as “Source: …” under a story."
+    )
+    url = models.URLField(blank=True, help_text="The agency's or outlet's website.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Image(models.Model):
+    file = models.ImageField(
+        upload_to="images/%Y/%m/", width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt_text = models.CharField(
+        max_length=300,
+        help_text="Describe what the picture shows for readers who cannot see it.",
+    )
+    caption = models.CharField(
+        max_length=500, blank=True, help_text="Shown under the picture."
+    )
+    credit = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Photographer and agency, e.g. “Reuters / Jim Borg”.",
+    )
+    focal_x = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Horizontal point to keep when cropping, in % from the left.",
+    )
+    focal_y = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Vertical point to keep when cropping, in % from the top.",
+    )
+    renditions = models.JSONField(default=list, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.caption or self.alt_text
+
+    def save(self, *args, **kwargs) -> None:
+        # A new upload is not yet committed to storage; renditions follow it.
+        if self.file and (not self.file._committed or not self.renditions):
+            self.renditions = make_renditions(self.file)
+        super().save(*args, **kwargs)
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Part of the author's page address."
+    )
+    bio = models.TextField(blank=True, help_text="A sentence or two about the author.")
+    photo = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:author-detail", kwargs={"slug": self.slug})
+
+
+VIDEO_HOSTS = {
+    "youtube.com": "youtube",
+    "www.youtube.com": "youtube",
+    "m.youtube.com": "youtube",
+    "youtu.be": "youtube",
+    "vimeo.com": "vimeo",
+    "www.vimeo.com": "vimeo",
+}
+
+
+def video_embed_url(url: str) -> str:
+    """The player address for a YouTube or Vimeo page URL; "" for anything else."""
+    parts = urlsplit(url)
+    provider = VIDEO_HOSTS.get(parts.netloc.lower())
+    if parts.scheme not in ("http", "https") or provider is None:
+        return ""
+    path = parts.path.strip("/").split("/")
+    if provider == "youtube":
+        if parts.netloc.lower() == "youtu.be":
+            video_id = path[0]
+        elif path[0] == "watch":
+            video_id = parse_qs(parts.query).get("v", [""])[0]
+        elif path[0] in ("embed", "shorts", "live") and len(path) > 1:
+            video_id = path[1]
+        else:
+            video_id = ""
+        if video_id.replace("-", "").replace("_", "").isalnum():
+            return f"https://www.youtube-nocookie.com/embed/{video_id}"
+    elif path[-1].isdigit():
+        return f"https://player.vimeo.com/video/{path[-1]}?dnt=1"
+    return ""
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Kind(models.TextChoices):
+        STORY = "story", "Story"
+        VIDEO = "video", "Video"
+        GALLERY = "gallery", "Photo gallery"
+
+    headline = models.CharField(max_length=255)
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        help_text="Part of the story's address. Changing it later is safe: "
+        "the old address redirects to the new one.",
+    )
+    standfirst = models.TextField(
+        max_length=600,
+        help_text="One or two sentences summing up the story, shown under the "
+        "headline and on story cards.",
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="Story text in HTML. Scripts, styles and unsafe links are "
+        "removed on save.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STORY)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="stories"
+    )
+    regions = models.ManyToManyField(Region, blank=True, related_name="stories")
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stories",
+        help_text="Where the story comes from; shown as “Source: …”.",
+    )
+    authors = models.ManyToManyField(
+        Author, through="Byline", blank=True, related_name="stories"
+    )
+    lead_image = models.ForeignKey(
+        Image,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_stories",
+        help_text="Shown at the top of the story and on its card. For a video "
+        "story it is the poster.",
+    )
+    lead_image_caption = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Caption for this story only; leave empty to use the image's.",
+    )
+    video_url = models.URLField(
+        blank=True,
+        help_text="YouTube or Vimeo page address, e.g. "
+        "https://www.youtube.com/watch?v=…",
+    )
+    video_file = models.FileField(
+        upload_to="video/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(["mp4"])],
+        help_text="Or an MP4 file; the lead image is its poster.",
+    )
+    tags = TaggableManager(blank=True, related_name="stories")
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the story goes live. A time in the future schedules it: "
+        "it appears by itself at that time.",
+    )
+    updated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Time of the last significant update, shown to readers. "
+        "Leave alone for typo fixes.",
+    )
+    is_breaking = models.BooleanField(
+        "breaking", default=False, help_text="Show in the breaking-news bar."
+    )
+    breaking_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The story leaves the breaking-news bar by itself at this time.",
+    )
+    front_page_rank = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Pin to the front page: 1 is the lead story, 2 and up are "
+        "top stories in that order. Leave empty for newest-first.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="articles_article_published_has_date",
+            ),
+        ]
+        indexes = [
+            # Front page, latest lists and feeds: newest published stories.
+            models.Index(
+                F("published_at").desc(),
+                condition=Q(status="published"),
+                name="articles_article_live_idx",
+            ),
+            # Section pages and front-page section blocks.
+            models.Index(
+                "section",
+                F("published_at").desc(),
+                condition=Q(status="published"),
+                name="articles_article_section_idx",
+            ),
+            # Video page and video strip.
+            models.Index(
+                "kind",
+                F("published_at").desc(),
+                condition=Q(status="published"),
+                name="articles_article_kind_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def save(self, *args, **kwargs) -> None:
+        self.body = sanitize(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "articles:article-detail", kwargs={"pk": self.pk, "slug": self.slug}
+        )
+
+    def clean(self) -> None:
+        errors = {}
+        if self.status == self.Status.PUBLISHED and not self.published_at:
+            errors["published_at"] = "A published story needs a publication time."
+        if self.video_url and not video_embed_url(self.video_url):
+            errors["video_url"] = (
+                "Only YouTube and Vimeo video page addresses can be embedded."
+            )
+        if self.kind == self.Kind.VIDEO and not (self.video_url or self.video_file):
+            errors["video_url"] = "A video story needs a video address or file."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def video_embed(self) -> str:
+        return video_embed_url(self.video_url) if self.video_url else ""
+
+    @property
+    def lead_caption(self) -> str:
+        if self.lead_image_caption:
+            return self.lead_image_caption
+        return self.lead_image.caption if self.lead_image else ""
+
+    @property
+    def is_updated(self) -> bool:
+        return bool(
+            self.updated_at and self.published_at and self.updated_at > self.published_at
+        )
+
+    def body_blocks(self) -> list[tuple[str, list["ReadMoreLink"]]]:
+        """The body as (block HTML, "read more" links after it) pairs.
+
+        Uses the prefetched `read_more_links` from `for_detail()`; without them
+        this runs a query. A link placed past the last block goes after it.
+        """
+        blocks = split_blocks(self.body)
+        pairs = [(block, []) for block in blocks]
+        for link in self.read_more_links.all():
+            if not pairs:
+                break
+            index = min(max(link.after_paragraph, 1), len(pairs)) - 1
+            pairs[index][1].append(link)
+        return pairs
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="bylines"
+    )
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="+")
+    # Positions are not unique in the database: reordering in the admin saves
+    # rows one at a time, and a swap would collide halfway through.
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author"], name="articles_byline_author_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.article}"
+
+
+class ReadMoreLink(models.Model):
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="read_more_links"
+    )
+    target = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="read_more_backlinks",
+        help_text="The story to point readers to. Its current headline is shown.",
+    )
+    after_paragraph = models.PositiveSmallIntegerField(
+        default=1, help_text="Place the link after this paragraph of the body."
+    )
+
+    class Meta:
+        ordering = ["after_paragraph", "pk"]
+        verbose_name = "“read more” link"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(target=F("article")), name="articles_readmorelink_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Read more: {self.target}"
+
+    def clean(self) -> None:
+        if self.target_id and self.target_id == self.article_id:
+            raise ValidationError({"target": "A story cannot point to itself."})
+
+
+class SeeAlsoLink(models.Model):
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="see_also_links"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    target = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="see_also_backlinks",
+        help_text="A story on this site…",
+    )
+    url = models.URLField(blank=True, help_text="…or a page elsewhere.")
+    title = models.CharField(
+        max_length=255, blank=True, help_text="Link text for a page elsewhere."
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "“See also” link"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(target__isnull=False) & Q(url=""))
+                | (Q(target__isnull=True) & ~Q(url="") & ~Q(title="")),
+                name="articles_seealsolink_story_or_url",
+            ),
+            models.CheckConstraint(
+                condition=~Q(target=F("article")), name="articles_seealsolink_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"See also: {self.target or self.title}"
+
+    def clean(self) -> None:
+        if self.target_id and self.url:
+            raise ValidationError("Choose a story or give an address, not both.")
+        if not self.target_id and not self.url:
+            raise ValidationError("Choose a story or give an address.")
+        if self.url and not self.title:
+            raise ValidationError({"title": "Give the link text for the address."})
+        if self.target_id and self.target_id == self.article_id:
+            raise ValidationError({"target": "A story cannot list itself."})
+
+    @property
+    def link_title(self) -> str:
+        return self.target.headline if self.target_id else self.title
+
+    @property
+    def link_url(self) -> str:
+        return self.target.get_absolute_url() if self.target_id else self.url
+
+
+class GalleryImage(models.Model):
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="gallery_items"
+    )
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+    caption = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Caption for this gallery only; leave empty to use the image's.",
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "gallery photo"
+
+    def __str__(self) -> str:
+        return f"{self.image} in {self.article}"
+
+    @property
+    def display_caption(self) -> str:
+        return self.caption or self.image.caption

@@ -1,0 +1,159 @@
+"""Query shapes for every page: the performance contract of the site."""
+
+from django.db import models
+from django.db.models import F, Prefetch
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> "ArticleQuerySet":
+        """Stories readers may see: published, with a publication time that has
+        come. A story scheduled for later appears by itself at that time."""
+        return self.filter(status=self.model.Status.PUBLISHED).filter(
+            published_at__lte=timezone.now()
+        )
+
+    def newest_first(self) -> "ArticleQuerySet":
+        return self.order_by("-published_at", "-pk")
+
+    def for_listing(self) -> "ArticleQuerySet":
+        """What a story card needs (section, lead image) in the same query,
+        without the body."""
+        return self.select_related("section", "lead_image").defer("body")
+
+    def for_detail(self) -> "ArticleQuerySet":
+        """Everything the article page shows, in a fixed number of queries:
+        one for the story and one for each of bylines, regions, tags,
+        "read more" links, "See also" links and gallery images. Links only
+        point to stories that are themselves published."""
+        from .models import Article, Byline, GalleryImage, ReadMoreLink, SeeAlsoLink
+
+        visible = Article.objects.published().values("pk")
+        return self.select_related("section", "source", "lead_image").prefetch_related(
+            Prefetch(
+                "bylines",
+                queryset=Byline.objects.select_related("author").order_by(
+                    "position", "pk"
+                ),
+            ),
+            "regions",
+            "tags",
+            Prefetch(
+                "read_more_links",
+                queryset=ReadMoreLink.objects.filter(target__in=visible)
+                .select_related("target")
+                .order_by("after_paragraph", "pk"),
+            ),
+            Prefetch(
+                "see_also_links",
+                queryset=SeeAlsoLink.objects.filter(
+                    models.Q(target__isnull=True) | models.Q(target__in=visible)
+                )
+                .select_related("target__section")
+                .order_by("position", "pk"),
+            ),
+            Prefetch(
+                "gallery_items",
+                queryset=GalleryImage.objects.select_related("image").order_by(
+                    "position", "pk"
+                ),
+            ),
+        )
+
+
+def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
+    """The stories of the front page, each shown at most once (the breaking
+    bar aside), in 6 queries: breaking, pinned, newest, video, section blocks
+    and region strip."""
+    from .models import Article
+
+    now = timezone.now()
+    live = Article.objects.published().for_listing()
+
+    breaking = list(
+        Article.objects.published()
+        .filter(is_breaking=True)
+        .filter(models.Q(breaking_until__isnull=True) | models.Q(breaking_until__gt=now))
+        .newest_first()
+        .only("pk", "slug", "headline", "published_at")[:5]
+    )
+    pinned = list(
+        live.filter(front_page_rank__isnull=False).order_by(
+            "front_page_rank", "-published_at"
+        )[: top_count + 1]
+    )
+    pinned_ids = {story.pk for story in pinned}
+    newest = [
+        story
+        for story in live.newest_first()[: top_count + latest_count + 1 + len(pinned)]
+        if story.pk not in pinned_ids
+    ]
+    pinned_lead = [story for story in pinned if story.front_page_rank == 1]
+    lead = pinned_lead[0] if pinned_lead else (newest.pop(0) if newest else None)
+    top_candidates = [story for story in pinned if story is not lead] + newest
+    top = top_candidates[:top_count]
+    latest = [story for story in newest if story not in top][:latest_count]
+
+    shown = {story.pk for story in [lead, *top, *latest] if story}
+    video = list(
+        live.filter(kind=Article.Kind.VIDEO).exclude(pk__in=shown).newest_first()[:4]
+    )
+    shown.update(story.pk for story in video)
+
+    section_stories = (
+        live.exclude(pk__in=shown)
+        .annotate(
+            place=models.Window(
+                RowNumber(),
+                partition_by=F("section_id"),
+                order_by=[F("published_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(place__lte=4)
+        .order_by("section__position", "section__name", "place")
+    )
+    section_blocks = {}
+    for story in section_stories:
+        section_blocks.setdefault(story.section, []).append(story)
+    shown.update(story.pk for stories in section_blocks.values() for story in stories)
+
+    placements = (
+        Article.regions.through.objects.filter(
+            article__in=Article.objects.published().exclude(pk__in=shown)
+        )
+        .select_related("region", "article")
+        .only(
+            "region__name",
+            "region__slug",
+            "region__position",
+            "article__headline",
+            "article__slug",
+            "article__published_at",
+        )
+        .annotate(
+            place=models.Window(
+                RowNumber(),
+                partition_by=F("region_id"),
+                order_by=[F("article__published_at").desc(), F("article_id").desc()],
+            )
+        )
+        .filter(place__lte=6)
+        .order_by("region__position", "region__name", "place")
+    )
+    region_blocks = {}
+    for placement in placements:
+        stories = region_blocks.setdefault(placement.region, [])
+        if placement.article_id not in shown and len(stories) < 3:
+            stories.append(placement.article)
+            shown.add(placement.article_id)
+
+    return {
+        "breaking": breaking,
+        "lead": lead,
+        "top_stories": top,
+        "latest": latest,
+        "video_stories": video,
+        "section_blocks": list(section_blocks.items()),
+        "region_blocks": [(r, s) for r, s in region_blocks.items() if s],
+    }

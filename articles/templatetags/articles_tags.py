@@ -1,0 +1,30 @@
+from django import template
+from django.core.files.storage import default_storage
+
+register = template.Library()
+
+
+@register.filter
+def srcset(image, image_format: str = "jpeg") -> str:
+    """`srcset` value listing the image's renditions in one format."""
+    if not image:
+        return ""
+    return ", ".join(
+        f"{default_storage.url(r[image_format])} {r['width']}w"
+        for r in image.renditions
+    )
+
+
+@register.filter
+def rendition_url(image, width: int = 640) -> str:
+    """URL of the smallest JPEG rendition at least `width` pixels wide (or the
+    largest there is); the original file when there are none."""
+    if not image:
+        return ""
+    if not image.renditions:
+        return image.file.url
+    for rendition in image.renditions:
+        if rendition["width"] >= int(width):
+            break
+    return default_storage.url(rendition["jpeg"])
+

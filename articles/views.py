@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+from taggit.models import Tag
+
+from .models import Article, Author, Region, Section
+from .querysets import front_page_stories
+
+PAGE_SIZE = 20
+
+public_page = cache_control(public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+
+
+def paginate(request: HttpRequest, stories) -> object:
+    return Paginator(stories.for_listing().newest_first(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+
+
+@require_safe
+@public_page
+def front_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "articles/front_page.html", front_page_stories())
+
+
+@require_safe
+@public_page
+def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    section = get_object_or_404(Section, slug=slug)
+    page = paginate(request, Article.objects.published().filter(section=section))
+    return render(
+        request,
+        "articles/section_detail.html",
+        {"section": section, "page": page, "current_section": section.slug},
+    )
+
+
+@require_safe
+@public_page
+def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    region = get_object_or_404(Region, slug=slug)
+    page = paginate(request, Article.objects.published().filter(regions=region))
+    return render(
+        request, "articles/region_detail.html", {"region": region, "page": page}
+    )
+
+
+@require_safe
+@public_page
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = get_object_or_404(Tag, slug=slug)
+    page = paginate(request, Article.objects.published().filter(tags=tag))
+    return render(request, "articles/tag_detail.html", {"tag": tag, "page": page})
+
+
+@require_safe
+@public_page
+def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+    page = paginate(request, Article.objects.published().filter(authors=author))
+    return render(
+        request, "articles/author_detail.html", {"author": author, "page": page}
+    )
+
+
+@require_safe
+@public_page
+def video_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, Article.objects.published().filter(kind=Article.Kind.VIDEO))
+    return render(request, "articles/video_list.html", {"page": page})
+
+
+@require_safe
+def article_redirect(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article.objects.published().only("slug"), pk=pk)
+    return redirect(article, permanent=True)
+
+
+@require_safe
+@public_page
+def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article.objects.published().for_detail(), pk=pk)
+    if article.slug != slug:
+        # The slug was edited (or mistyped): send readers and search engines
+        # to the one canonical address.
+        return redirect(article, permanent=True)
+    return render(
+        request,
+        "articles/article_detail.html",
+        {"article": article, "current_section": article.section.slug},
+    )
