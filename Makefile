@@ -6,7 +6,7 @@ PORT ?= 8000
 DEV_ENV := DJANGO_DEV=1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format check bench clean
+.PHONY: help run test chromium lint format check clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,7 +22,12 @@ run: $(BIN)/.installed ## Set up, load demo content and serve on http://127.0.0.
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed ## Run the whole test suite (SQLite, or DATABASE_URL when set)
+chromium: ## Install Debian's chromium for the browser tests (needs root and apt)
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "Could not install chromium: the browser tests will fail." >&2
+
+test: $(BIN)/.installed chromium ## Run the whole test suite (SQLite, or DATABASE_URL when set)
 	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed ## ruff and djhtml checks
@@ -37,7 +42,7 @@ format: $(BIN)/.installed ## Format Python and templates
 
 check: $(BIN)/.installed ## Migrations up to date and deploy checks clean
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SECRET_KEY=check-deploy-$$(printf '%050d' 0) ALLOWED_HOSTS=news.example.com \
+	DJANGO_SECRET_KEY=check-deploy-abcdefghijklmnopqrstuvwxyz-0123456789-ABCDEFGH ALLOWED_HOSTS=news.example.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean: ## Remove the virtualenv, database and generated media

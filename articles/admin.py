@@ -10,8 +10,8 @@ from .models import (
     Image,
     ReadMoreLink,
     Region,
-    SeeAlsoLink,
     Section,
+    SeeAlsoLink,
     Source,
 )
 from .templatetags.articles_tags import rendition_url

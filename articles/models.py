@@ -338,7 +338,9 @@ class Article(models.Model):
     @property
     def is_updated(self) -> bool:
         return bool(
-            self.updated_at and self.published_at and self.updated_at > self.published_at
+            self.updated_at
+            and self.published_at
+            and self.updated_at > self.published_at
         )
 
     def body_blocks(self) -> list[tuple[str, list["ReadMoreLink"]]]:

@@ -74,7 +74,9 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
     breaking = list(
         Article.objects.published()
         .filter(is_breaking=True)
-        .filter(models.Q(breaking_until__isnull=True) | models.Q(breaking_until__gt=now))
+        .filter(
+            models.Q(breaking_until__isnull=True) | models.Q(breaking_until__gt=now)
+        )
         .newest_first()
         .only("pk", "slug", "headline", "published_at")[:5]
     )

@@ -69,7 +69,9 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @public_page
 def video_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, Article.objects.published().filter(kind=Article.Kind.VIDEO))
+    page = paginate(
+        request, Article.objects.published().filter(kind=Article.Kind.VIDEO)
+    )
     return render(request, "articles/video_list.html", {"page": page})
 
 

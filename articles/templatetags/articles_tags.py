@@ -27,4 +27,3 @@ def rendition_url(image, width: int = 640) -> str:
         if rendition["width"] >= int(width):
             break
     return default_storage.url(rendition["jpeg"])
-

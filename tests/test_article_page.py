@@ -1,0 +1,210 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, GalleryImage, ReadMoreLink, SeeAlsoLink
+
+from .factories import (
+    make_article,
+    make_author,
+    make_image,
+    make_region,
+    make_section,
+    make_source,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_article_page_shows_every_part_of_the_story(client):
+    image = make_image(caption="White House.", credit="Reuters / Jim Borg")
+    source = make_source(name="agencies")
+    target = make_article(headline="Putin speaks on missiles")
+    gallery = make_article(headline="Astronaut photos", kind=Article.Kind.GALLERY)
+    article = make_article(
+        headline="Biden administration ready to talk",
+        standfirst="Talks in January.",
+        body="<p>First paragraph.</p><p>Second paragraph.</p>",
+        lead_image=image,
+        source=source,
+        section=make_section(name="World", slug="world"),
+        regions=[make_region(name="Europe", slug="europe")],
+        authors=[make_author(name="Jim Borg"), make_author(name="Ann Lee")],
+        tags=["diplomacy"],
+        updated_at=timezone.now(),
+    )
+    ReadMoreLink.objects.create(article=article, target=target, after_paragraph=1)
+    SeeAlsoLink.objects.create(article=article, target=gallery, position=1)
+
+    response = client.get(article.get_absolute_url())
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count("<h1") == 1
+    assert '<h1 class="story__headline">Biden administration ready to talk</h1>' in body
+    assert "Talks in January." in body
+    assert "Jim Borg</a>" in body and "Ann Lee</a>" in body
+    assert body.count("<time datetime=") == 2
+    assert "<figure" in body
+    assert '<span class="caption">White House.</span>' in body
+    assert '<span class="credit">Reuters / Jim Borg</span>' in body
+    assert "Source: agencies" in body
+    assert 'href="/tag/diplomacy/"' in body
+    assert 'href="/region/europe/"' in body
+    assert 'href="/section/world/"' in body
+    # The "read more" link sits between the first and second paragraphs.
+    first = body.index("First paragraph.")
+    read_more = body.index(target.get_absolute_url())
+    second = body.index("Second paragraph.")
+    assert first < read_more < second
+    assert "Putin speaks on missiles" in body[read_more:second]
+    see_also = body.index("See also")
+    assert "Astronaut photos" in body[see_also:]
+
+
+def test_read_more_link_shows_the_target_current_headline(client):
+    target = make_article(headline="Old headline")
+    article = make_article()
+    ReadMoreLink.objects.create(article=article, target=target)
+    target.headline = "New headline after edit"
+    target.save()
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert "New headline after edit" in body
+    assert "Old headline" not in body
+
+
+def test_links_to_unpublished_stories_are_hidden(client):
+    draft = make_article(headline="Secret draft XQZ", status=Article.Status.DRAFT)
+    article = make_article()
+    ReadMoreLink.objects.create(article=article, target=draft)
+    link = SeeAlsoLink.objects.create(article=article, target=draft)
+    assert (
+        "Secret draft XQZ"
+        not in client.get(article.get_absolute_url()).content.decode()
+    )
+
+    draft.status = Article.Status.PUBLISHED
+    draft.published_at = timezone.now()
+    draft.save()
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert body.count("Secret draft XQZ") == 2
+    assert link.link_url in body
+
+
+def test_external_see_also_link(client):
+    article = make_article()
+    SeeAlsoLink.objects.create(
+        article=article, url="https://example.org/report", title="The full report"
+    )
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert (
+        '<a href="https://example.org/report" rel="noopener">The full report</a>'
+        in body
+    )
+
+
+def test_draft_article_is_404_for_readers(client):
+    article = make_article(headline="Unseen", status=Article.Status.DRAFT)
+    assert client.get(article.get_absolute_url()).status_code == 404
+    article.status = Article.Status.PUBLISHED
+    article.save()
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_scheduled_article_is_404_until_its_time(client):
+    article = make_article(published_at=timezone.now() + timedelta(minutes=30))
+    assert client.get(article.get_absolute_url()).status_code == 404
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now())
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_changed_slug_redirects_permanently_to_the_new_address(client):
+    article = make_article(slug="first-slug")
+    old_url = article.get_absolute_url()
+    article.slug = "second-slug"
+    article.save()
+    response = client.get(old_url)
+    assert response.status_code == 301
+    assert response["Location"] == f"/news/{article.pk}/second-slug/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_short_address_redirects_to_the_story(client):
+    article = make_article(slug="short")
+    response = client.get(f"/news/{article.pk}/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/news/{article.pk}/short/"
+
+
+def test_unknown_story_is_404_in_site_design(client):
+    response = client.get("/news/999999/nothing-here/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert 'class="masthead"' in response.content.decode()
+
+
+def test_video_story_embeds_privacy_friendly_player(client):
+    article = make_article(
+        kind=Article.Kind.VIDEO,
+        video_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    )
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in body
+    assert 'title="Video: ' in body
+
+
+def test_gallery_story_shows_its_photos_in_order(client):
+    article = make_article(kind=Article.Kind.GALLERY)
+    for position, caption in enumerate(["Launch", "Orbit", "Landing"]):
+        GalleryImage.objects.create(
+            article=article, image=make_image(caption=caption), position=position
+        )
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert body.index("Launch") < body.index("Orbit") < body.index("Landing")
+    assert "3 / 3" in body
+
+
+def test_hostile_body_html_never_reaches_the_page(client):
+    article = make_article(
+        body='<p onclick="steal()">Hi<script>alert(1)</script>'
+        '<a href="javascript:alert(2)">x</a><img src=x onerror=alert(3)></p>'
+    )
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in body
+    assert "steal()" not in body
+    assert "javascript:" not in body
+    assert "onerror" not in body
+    assert "<p>Hi" in body
+
+
+def test_lead_image_uses_sized_renditions(client):
+    article = make_article(lead_image=make_image(size=(1400, 800)))
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert 'type="image/webp"' in body
+    assert " 320w" in body and " 1280w" in body
+    assert 'width="1400" height="800"' in body
+
+
+@pytest.mark.parametrize("extra", [1, 10])
+def test_article_page_query_count_is_fixed(
+    client, django_assert_max_num_queries, extra
+):
+    image = make_image()
+    article = make_article(
+        lead_image=image,
+        source=make_source(),
+        regions=[make_region() for _ in range(extra)],
+        authors=[make_author() for _ in range(extra)],
+        tags=[f"tag-{n}" for n in range(extra)],
+        kind=Article.Kind.GALLERY,
+    )
+    for n in range(extra):
+        other = make_article()
+        ReadMoreLink.objects.create(article=article, target=other)
+        SeeAlsoLink.objects.create(article=article, target=other, position=n)
+        GalleryImage.objects.create(article=article, image=image, position=n)
+    # Expect 9 queries: the story, bylines, regions, tags, read-more links,
+    # see-also links, gallery, and the navigation's sections and regions.
+    with django_assert_max_num_queries(9):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200

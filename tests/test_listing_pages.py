@@ -1,0 +1,127 @@
+"""Section, region, tag, author and video pages: paginated, newest first."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+
+from .factories import make_article, make_author, make_image, make_region, make_section
+
+pytestmark = pytest.mark.django_db
+
+
+def test_section_page_lists_its_published_stories_newest_first(client):
+    business = make_section(name="Business", slug="business")
+    older = make_article(
+        headline="Older business story",
+        section=business,
+        published_at=timezone.now() - timedelta(days=2),
+    )
+    newer = make_article(headline="Newer business story", section=business)
+    make_article(headline="Sports story elsewhere")
+    make_article(
+        headline="Business draft", section=business, status=Article.Status.DRAFT
+    )
+
+    response = client.get("/section/business/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Business</h1>" in body
+    assert list(response.context["page"]) == [newer, older]
+    assert "Sports story elsewhere" not in body
+    assert "Business draft" not in body
+    assert 'aria-current="page">Business</a>' in body
+
+
+def test_region_page_lists_stories_tagged_with_the_region(client):
+    europe = make_region(name="Europe", slug="europe")
+    inside = make_article(headline="Story in Europe", regions=[europe])
+    make_article(headline="Story in Africa", regions=[make_region()])
+    response = client.get("/region/europe/")
+    assert list(response.context["page"]) == [inside]
+    assert "<title>News from Europe" in response.content.decode()
+
+
+def test_tag_page_lists_tagged_stories(client):
+    tagged = make_article(tags=["Cricket"])
+    make_article(tags=["Football"])
+    response = client.get("/tag/cricket/")
+    assert list(response.context["page"]) == [tagged]
+    assert "<h1>Cricket</h1>" in response.content.decode()
+
+
+def test_author_page_shows_bio_and_their_stories(client):
+    author = make_author(name="Jim Borg", slug="jim-borg", bio="Covers diplomacy.")
+    theirs = make_article(authors=[author])
+    make_article(authors=[make_author()])
+    response = client.get("/author/jim-borg/")
+    assert list(response.context["page"]) == [theirs]
+    assert "Covers diplomacy." in response.content.decode()
+
+
+def test_video_page_lists_only_video_stories(client):
+    video = make_article(kind=Article.Kind.VIDEO, video_url="https://vimeo.com/123456")
+    make_article(kind=Article.Kind.STORY)
+    response = client.get("/video/")
+    assert list(response.context["page"]) == [video]
+
+
+@pytest.mark.parametrize(
+    "url", ["/section/nope/", "/region/nope/", "/tag/nope/", "/author/nope/"]
+)
+def test_unknown_listing_is_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_pagination_and_bad_page_numbers(client):
+    section = make_section(slug="world")
+    for n in range(25):
+        make_article(
+            section=section, published_at=timezone.now() - timedelta(minutes=n + 1)
+        )
+    first = client.get("/section/world/")
+    assert len(first.context["page"]) == 20
+    assert 'href="?page=2"' in first.content.decode()
+    second = client.get("/section/world/?page=2")
+    assert len(second.context["page"]) == 5
+    assert 'href="?page=1"' in second.content.decode()
+    for bad in ["abc", "-1", "99999", "1e9", "%00"]:
+        response = client.get(f"/section/world/?page={bad}")
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_section_page_query_count_is_fixed(
+    client, django_assert_max_num_queries, count
+):
+    section = make_section(slug="world")
+    image = make_image()
+    for _ in range(count):
+        make_article(section=section, lead_image=image, regions=[make_region()])
+    # Expect 5 queries: the section, the count, the page of stories, and the
+    # navigation's sections and regions.
+    with django_assert_max_num_queries(5):
+        response = client.get("/section/world/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/region/r/", "/tag/t/", "/author/a/", "/video/"])
+def test_other_listing_query_counts_are_fixed(
+    client, django_assert_max_num_queries, url
+):
+    region = make_region(slug="r")
+    author = make_author(slug="a")
+    for _ in range(25):
+        make_article(
+            regions=[region],
+            tags=["t"],
+            authors=[author],
+            lead_image=make_image(size=(64, 36)),
+            kind=Article.Kind.VIDEO,
+            video_url="https://vimeo.com/1",
+        )
+    with django_assert_max_num_queries(5):
+        response = client.get(url)
+    assert len(response.context["page"]) == 20
