@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 
+from .forms import ArticleAdminForm
 from .models import (
     Article,
     Author,
@@ -128,6 +129,7 @@ class GalleryImageInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = [
         "headline",
         "status",
@@ -148,7 +150,10 @@ class ArticleAdmin(admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         ("Story", {"fields": ["headline", "slug", "standfirst", "body", "kind"]}),
-        ("Classification", {"fields": ["section", "regions", "source", "tags"]}),
+        (
+            "Classification",
+            {"fields": ["section", "regions", "source", "tags", "new_tags"]},
+        ),
         (
             "Media",
             {"fields": ["lead_image", "lead_image_caption", "video_url", "video_file"]},
