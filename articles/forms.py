@@ -24,7 +24,8 @@ class ArticleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = "__all__"
+        # ArticleAdmin passes the full field list from its fieldsets.
+        fields = ["tags"]
 
     def clean_new_tags(self) -> list[str]:
         names = parse_tags(self.cleaned_data["new_tags"])

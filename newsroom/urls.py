@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 admin.site.site_header = "Pakistan Christian TV newsroom"
 admin.site.site_title = "PCTV newsroom"
@@ -11,7 +12,13 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+def serve_media(request, path):
+    # MEDIA_ROOT is read per request so tests can point it at a temporary folder.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+if settings.DEV:
+    # In production the proxy or object storage serves uploads.
+    prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(re_path(rf"^{prefix}(?P<path>.*)$", serve_media))

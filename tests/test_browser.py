@@ -1,0 +1,124 @@
+"""The pages as a reader sees them, in headless Chromium at phone and desktop
+widths. Screenshots land in screenshots/ for people to look at."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import sync_playwright
+
+from articles.models import Article
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+WIDTHS = {"phone": (390, 844), "desktop": (1366, 900)}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+PAGE_FACTS = """() => ({
+    h1: document.querySelectorAll("h1").length,
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    missingAlt: [...document.images].filter(i => !i.hasAttribute("alt")).length,
+    brokenImages: [...document.images].filter(
+        i => i.loading !== "lazy" && (!i.complete || i.naturalWidth === 0)
+    ).map(i => i.currentSrc),
+    lang: document.documentElement.lang,
+    title: document.title,
+})"""
+
+
+@pytest.fixture
+def browser():
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is needed: apt-get install chromium"
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # made by the test itself are safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_urls(live_server):
+    call_command("load_demo", verbosity=0)
+    lead = Article.objects.published().get(front_page_rank=1)
+    gallery = Article.objects.published().filter(kind="gallery").first()
+    video = Article.objects.published().filter(kind="video").first()
+    return {
+        "front": "/",
+        "section": lead.section.get_absolute_url(),
+        "article": lead.get_absolute_url(),
+        "gallery": gallery.get_absolute_url(),
+        "video": video.get_absolute_url(),
+        "region": "/region/europe/",
+    }
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pages_fit_the_screen_with_one_heading_and_loaded_images(
+    browser, live_server, demo_urls, width
+):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    viewport_width, viewport_height = WIDTHS[width]
+    page = browser.new_page(
+        viewport={"width": viewport_width, "height": viewport_height}
+    )
+    for name, url in demo_urls.items():
+        response = page.goto(live_server.url + url)
+        assert response.status == 200, url
+        page.wait_for_load_state("load")
+        facts = page.evaluate(PAGE_FACTS)
+        assert facts["h1"] == 1, url
+        assert facts["overflow"] <= 0, f"{url} scrolls sideways at {width}"
+        assert facts["missingAlt"] == 0, url
+        assert facts["brokenImages"] == [], url
+        assert facts["lang"] == "en"
+        assert "Pakistan Christian TV" in facts["title"]
+        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+    page.close()
+
+
+def test_sample_story_reads_as_specified(browser, live_server, demo_urls):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(live_server.url + "/")
+    lead = page.locator(".lead .card__title a")
+    assert lead.inner_text().startswith("Biden administration: We are ready")
+    lead.click()
+    assert page.locator("h1").inner_text().startswith("Biden administration")
+    assert page.locator("figure figcaption").inner_text() == (
+        "White House. Reuters / Jim Borg"
+    )
+    read_more = page.locator(".story__body .read-more a")
+    assert read_more.inner_text().startswith("Putin: The West brought its missiles")
+    assert page.locator(".story__source").inner_text() == "Source: agencies"
+    page.locator(".see-also a").click()
+    assert "(photos)" in page.locator("h1").inner_text()
+    assert page.locator(".gallery figure").count() >= 3
+    page.close()
+
+
+def test_skip_link_appears_on_keyboard_focus(browser, live_server, demo_urls):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(live_server.url + "/")
+    skip = page.locator(".skip-link")
+    assert skip.bounding_box()["y"] < 0
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert skip.bounding_box()["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    page.close()
