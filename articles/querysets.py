@@ -64,9 +64,9 @@ class ArticleQuerySet(models.QuerySet):
 
 def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
     """The stories of the front page, each shown at most once (the breaking
-    bar aside), in 6 queries: breaking, pinned, newest, video, section blocks
-    and region strip."""
-    from .models import Article
+    bar aside), in 7 queries: breaking, pinned, newest, video, section blocks,
+    regions and the region strip."""
+    from .models import Article, Region
 
     now = timezone.now()
     live = Article.objects.published().for_listing()
@@ -124,11 +124,9 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
         Article.regions.through.objects.filter(
             article__in=Article.objects.published().exclude(pk__in=shown)
         )
-        .select_related("region", "article")
+        .select_related("article")
         .only(
-            "region__name",
-            "region__slug",
-            "region__position",
+            "region_id",
             "article__headline",
             "article__slug",
             "article__published_at",
@@ -141,11 +139,14 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
             )
         )
         .filter(place__lte=6)
-        .order_by("region__position", "region__name", "place")
+        .order_by("place", "region_id")
     )
-    region_blocks = {}
+    region_blocks = {region: [] for region in Region.objects.all()}
+    stories_by_region = {
+        region.pk: stories for region, stories in region_blocks.items()
+    }
     for placement in placements:
-        stories = region_blocks.setdefault(placement.region, [])
+        stories = stories_by_region[placement.region_id]
         if placement.article_id not in shown and len(stories) < 3:
             stories.append(placement.article)
             shown.add(placement.article_id)
@@ -157,5 +158,5 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
         "latest": latest,
         "video_stories": video,
         "section_blocks": list(section_blocks.items()),
-        "region_blocks": [(r, s) for r, s in region_blocks.items() if s],
+        "region_blocks": list(region_blocks.items()),
     }

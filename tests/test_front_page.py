@@ -127,9 +127,9 @@ def test_front_page_query_count_is_fixed(client, django_assert_max_num_queries, 
             kind=Article.Kind.VIDEO if n % 5 == 0 else Article.Kind.STORY,
             video_url="https://youtu.be/abcdefghijk" if n % 5 == 0 else "",
         )
-    # Expect 8 queries: breaking, pinned, newest, video, section blocks,
-    # region strip, and the navigation's sections and regions.
-    with django_assert_max_num_queries(8):
+    # Expect 9 queries: breaking, pinned, newest, video, section blocks,
+    # regions, region strip, and the navigation's sections and regions.
+    with django_assert_max_num_queries(9):
         response = client.get(FRONT)
     assert response.status_code == 200
 
@@ -142,3 +142,24 @@ def test_front_page_is_publicly_cacheable(client):
 
 def test_front_page_refuses_post(client):
     assert client.post(FRONT).status_code == 405
+
+
+def test_region_strip_names_every_region_even_without_fresh_stories(client):
+    quiet = make_region(name="Antarctica", slug="antarctica")
+    busy = make_region(name="Europe", slug="europe")
+    make_article(headline="Lead story", regions=[busy])
+    make_article(headline="Older Europe story", regions=[busy])
+    context = client.get(FRONT).context
+    blocks = dict(context["region_blocks"])
+    assert blocks[quiet] == []
+    body = client.get(FRONT).content.decode()
+    assert "All news from Antarctica" in body
+
+
+def test_latest_list_shows_date_for_older_stories(client):
+    for _ in range(5):  # the lead and the top stories
+        make_article()
+    make_article(published_at=timezone.now() - timedelta(days=3))
+    body = client.get(FRONT).content.decode()
+    older = timezone.localtime(timezone.now() - timedelta(days=3))
+    assert f"{older.day} {older:%b}</time>" in body

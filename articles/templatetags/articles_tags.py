@@ -1,5 +1,9 @@
+from datetime import datetime
+
 from django import template
 from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 register = template.Library()
 
@@ -27,3 +31,14 @@ def rendition_url(image, width: int = 640) -> str:
         if rendition["width"] >= int(width):
             break
     return default_storage.url(rendition["jpeg"])
+
+
+@register.filter
+def short_time(moment: datetime | None) -> str:
+    """ "14:05" for a time today, "27 Nov" for an earlier day (local time)."""
+    if not moment:
+        return ""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return format_date(local, "H:i")
+    return format_date(local, "j M")

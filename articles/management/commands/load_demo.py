@@ -368,7 +368,8 @@ STORIES = [
     {
         "slug": SAMPLE_SLUG,
         "headline": SAMPLE_HEADLINE,
-        "standfirst": SAMPLE_PARAGRAPHS[0],
+        "standfirst": "Washington says it will hold talks with Moscow on security "
+        "in early January, but some Russian demands will never be met.",
         "body": SAMPLE_PARAGRAPHS,
         "section": "world",
         "regions": ["us", "europe"],
