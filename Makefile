@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEV=1
+TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 
 .DEFAULT_GOAL := help
 .PHONY: help run test chromium lint format check clean
@@ -28,7 +29,7 @@ chromium: ## Install Debian's chromium for the browser tests (needs root and apt
 		echo "Could not install chromium: the browser tests will fail." >&2
 
 test: $(BIN)/.installed chromium ## Run the whole test suite (SQLite, or DATABASE_URL when set)
-	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed ## ruff and djhtml checks
 	$(BIN)/ruff check .
