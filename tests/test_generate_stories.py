@@ -1,0 +1,31 @@
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generated_stories_render_on_every_page(client):
+    call_command("generate_stories", count=60, batch=25, verbosity=0)
+    generated = Article.objects.filter(slug__startswith="generated-")
+    assert generated.count() == 60
+    story = generated.published().for_detail().first()
+    assert story.bylines.all() and story.regions.all() and story.tags.all()
+
+    page = client.get(story.get_absolute_url())
+    assert page.status_code == 200
+    assert story.headline in page.content.decode()
+    assert client.get(story.section.get_absolute_url()).status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_generating_again_only_adds_the_missing_stories():
+    call_command("generate_stories", count=10, verbosity=0)
+    call_command("generate_stories", count=25, verbosity=0)
+    slugs = Article.objects.filter(slug__startswith="generated-").values_list(
+        "slug", flat=True
+    )
+    assert sorted(slugs, key=lambda s: int(s.split("-")[1])) == [
+        f"generated-{n}" for n in range(25)
+    ]
