@@ -278,9 +278,11 @@ class Article(models.Model):
             ),
         ]
         indexes = [
-            # Front page, latest lists and feeds: newest published stories.
+            # Front page, latest lists and feeds: newest published stories. The id
+            # breaks ties, as in newest_first(), so the index gives the order.
             models.Index(
                 F("published_at").desc(),
+                F("id").desc(),
                 condition=Q(status="published"),
                 name="articles_article_live_idx",
             ),
@@ -288,13 +290,27 @@ class Article(models.Model):
             models.Index(
                 "section",
                 F("published_at").desc(),
+                F("id").desc(),
                 condition=Q(status="published"),
                 name="articles_article_section_idx",
+            ),
+            # Breaking-news bar.
+            models.Index(
+                F("published_at").desc(),
+                condition=Q(status="published", is_breaking=True),
+                name="articles_article_breaking_idx",
+            ),
+            # Front-page pins.
+            models.Index(
+                "front_page_rank",
+                condition=Q(front_page_rank__isnull=False),
+                name="articles_article_pinned_idx",
             ),
             # Video page and video strip.
             models.Index(
                 "kind",
                 F("published_at").desc(),
+                F("id").desc(),
                 condition=Q(status="published"),
                 name="articles_article_kind_idx",
             ),

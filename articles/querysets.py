@@ -5,14 +5,24 @@ from django.db.models import F, Prefetch
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+# How many of the newest stories the front page's section blocks and region
+# strip choose from.
+RECENT_POOL = 400
+
+
+def is_published(prefix: str = "") -> models.Q:
+    """The one rule for what readers may see: published, with a publication
+    time that has come, so a scheduled story appears by itself at its time.
+    `prefix` applies it to a related story, e.g. "target__"."""
+    return models.Q(
+        **{f"{prefix}status": "published", f"{prefix}published_at__lte": timezone.now()}
+    )
+
 
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
-        """Stories readers may see: published, with a publication time that has
-        come. A story scheduled for later appears by itself at that time."""
-        return self.filter(status=self.model.Status.PUBLISHED).filter(
-            published_at__lte=timezone.now()
-        )
+        """Stories readers may see (see is_published())."""
+        return self.filter(is_published())
 
     def newest_first(self) -> "ArticleQuerySet":
         return self.order_by("-published_at", "-pk")
@@ -27,9 +37,9 @@ class ArticleQuerySet(models.QuerySet):
         one for the story and one for each of bylines, regions, tags,
         "read more" links, "See also" links and gallery images. Links only
         point to stories that are themselves published."""
-        from .models import Article, Byline, GalleryImage, ReadMoreLink, SeeAlsoLink
+        from .models import Byline, GalleryImage, ReadMoreLink, SeeAlsoLink
 
-        visible = Article.objects.published().values("pk")
+        visible = is_published("target__")
         return self.select_related("section", "source", "lead_image").prefetch_related(
             Prefetch(
                 "bylines",
@@ -41,14 +51,14 @@ class ArticleQuerySet(models.QuerySet):
             "tags",
             Prefetch(
                 "read_more_links",
-                queryset=ReadMoreLink.objects.filter(target__in=visible)
+                queryset=ReadMoreLink.objects.filter(visible)
                 .select_related("target")
                 .order_by("after_paragraph", "pk"),
             ),
             Prefetch(
                 "see_also_links",
                 queryset=SeeAlsoLink.objects.filter(
-                    models.Q(target__isnull=True) | models.Q(target__in=visible)
+                    models.Q(target__isnull=True) | visible
                 )
                 .select_related("target__section")
                 .order_by("position", "pk"),
@@ -64,9 +74,10 @@ class ArticleQuerySet(models.QuerySet):
 
 def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
     """The stories of the front page, each shown at most once (the breaking
-    bar aside), in 7 queries: breaking, pinned, newest, video, section blocks,
-    regions and the region strip."""
-    from .models import Article, Region
+    bar aside), in 8 queries: breaking, pinned, newest, video, sections,
+    section blocks, regions and region strip. The sections and regions double
+    as the navigation, so it costs no more."""
+    from .models import Article, Region, Section
 
     now = timezone.now()
     live = Article.objects.published().for_listing()
@@ -103,50 +114,44 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
     )
     shown.update(story.pk for story in video)
 
-    section_stories = (
-        live.exclude(pk__in=shown)
-        .annotate(
-            place=models.Window(
-                RowNumber(),
-                partition_by=F("section_id"),
-                order_by=[F("published_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(place__lte=4)
-        .order_by("section__position", "section__name", "place")
+    # Section blocks and the region strip draw on the newest stories not yet
+    # shown; ranking within that recent pool keeps both queries cheap however
+    # many stories there are. A section with nothing that recent has no block.
+    recent = (
+        Article.objects.published()
+        .exclude(pk__in=shown)
+        .newest_first()
+        .values("pk")[:RECENT_POOL]
     )
-    section_blocks = {}
+    sections = list(Section.objects.all())
+    section_stories = (
+        live.filter(pk__in=recent)
+        .annotate(place=_newest_within("section_id", ""))
+        .filter(place__lte=4)
+        .newest_first()
+    )
+    section_blocks = {section: [] for section in sections}
     for story in section_stories:
-        section_blocks.setdefault(story.section, []).append(story)
+        section_blocks[story.section].append(story)
     shown.update(story.pk for stories in section_blocks.values() for story in stories)
 
+    regions = list(Region.objects.all())
     placements = (
-        Article.regions.through.objects.filter(
-            article__in=Article.objects.published().exclude(pk__in=shown)
-        )
+        Article.regions.through.objects.filter(article__in=recent)
+        .exclude(article__in=shown)
         .select_related("article")
         .only(
-            "region_id",
-            "article__headline",
-            "article__slug",
-            "article__published_at",
+            "region_id", "article__headline", "article__slug", "article__published_at"
         )
-        .annotate(
-            place=models.Window(
-                RowNumber(),
-                partition_by=F("region_id"),
-                order_by=[F("article__published_at").desc(), F("article_id").desc()],
-            )
-        )
+        .annotate(place=_newest_within("region_id", "article__"))
         .filter(place__lte=6)
         .order_by("place", "region_id")
     )
-    region_blocks = {region: [] for region in Region.objects.all()}
-    stories_by_region = {
-        region.pk: stories for region, stories in region_blocks.items()
-    }
+    region_blocks = {region: [] for region in regions}
+    by_pk = {region.pk: stories for region, stories in region_blocks.items()}
     for placement in placements:
-        stories = stories_by_region[placement.region_id]
+        stories = by_pk[placement.region_id]
+        # A story in several regions is shown once, under the first.
         if placement.article_id not in shown and len(stories) < 3:
             stories.append(placement.article)
             shown.add(placement.article_id)
@@ -157,6 +162,19 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
         "top_stories": top,
         "latest": latest,
         "video_stories": video,
-        "section_blocks": list(section_blocks.items()),
+        "section_blocks": [
+            (sec, stories) for sec, stories in section_blocks.items() if stories
+        ],
         "region_blocks": list(region_blocks.items()),
+        "nav_sections": sections,
+        "nav_regions": regions,
     }
+
+
+def _newest_within(group: str, prefix: str) -> models.Window:
+    """Rank 1, 2, ... of a story by recency within its `group` column."""
+    return models.Window(
+        RowNumber(),
+        partition_by=F(group),
+        order_by=[F(f"{prefix}published_at").desc(), F(f"{prefix}id").desc()],
+    )

@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
@@ -10,12 +11,22 @@ from .models import Article, Author, Region, Section
 from .querysets import front_page_stories
 
 PAGE_SIZE = 20
+# Listings go this deep; older stories are found through search and sitemaps.
+MAX_PAGES = 50
 
 public_page = cache_control(public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
 
 
-def paginate(request: HttpRequest, stories) -> object:
-    return Paginator(stories.for_listing().newest_first(), PAGE_SIZE).get_page(
+class CappedPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        """Count at most MAX_PAGES pages: counting every one of 100,000 stories
+        would cost more than rendering the page."""
+        return self.object_list[: self.per_page * MAX_PAGES].count()
+
+
+def paginate(request: HttpRequest, stories) -> Page:
+    return CappedPaginator(stories.for_listing().newest_first(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from articles import views
 from articles.models import Article
 
 from .factories import make_article, make_author, make_image, make_region, make_section
@@ -125,3 +126,15 @@ def test_other_listing_query_counts_are_fixed(
     with django_assert_max_num_queries(5):
         response = client.get(url)
     assert len(response.context["page"]) == 20
+
+
+def test_listings_stop_at_the_page_limit(client, monkeypatch):
+    monkeypatch.setattr(views, "MAX_PAGES", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    section = make_section(slug="deep")
+    for n in range(7):
+        make_article(section=section, published_at=timezone.now() - timedelta(hours=n))
+    last = client.get("/section/deep/?page=99")
+    assert last.context["page"].number == 2
+    assert len(last.context["page"]) == 3
+    assert 'rel="next"' not in last.content.decode()
