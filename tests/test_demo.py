@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 
 import pytest
@@ -150,3 +151,15 @@ def test_sample_story_is_the_faithful_lead_with_its_links(demo):
     assert see_also.target.kind == Article.Kind.GALLERY
     assert see_also.target.gallery_items.count() >= 3
     assert Article.objects.published().filter(pk=see_also.target.pk).exists()
+
+
+@pytest.mark.django_db
+def test_every_link_on_the_demo_front_page_leads_to_a_working_page(client):
+
+    call_command("load_demo", verbosity=0)
+    front = client.get("/").content.decode()
+    links = set(re.findall(r'href="(/[^"]*)"', front))
+    links = {link for link in links if not link.startswith("/static/")}
+    assert len(links) > 40
+    broken = [link for link in links if client.get(link).status_code != 200]
+    assert broken == []

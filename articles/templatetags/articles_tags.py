@@ -42,3 +42,11 @@ def short_time(moment: datetime | None) -> str:
     if local.date() == timezone.localdate():
         return format_date(local, "H:i")
     return format_date(local, "j M")
+
+
+@register.filter
+def iso(moment: datetime | None) -> str:
+    """Machine-readable time for `<time datetime>`, to the second, local zone."""
+    if not moment:
+        return ""
+    return timezone.localtime(moment).isoformat(timespec="seconds")
