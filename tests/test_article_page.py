@@ -203,8 +203,9 @@ def test_article_page_query_count_is_fixed(
         ReadMoreLink.objects.create(article=article, target=other)
         SeeAlsoLink.objects.create(article=article, target=other, position=n)
         GalleryImage.objects.create(article=article, image=image, position=n)
-    # Expect 9 queries: the story, bylines, regions, tags, read-more links,
-    # see-also links, gallery, and the navigation's sections and regions.
-    with django_assert_max_num_queries(9):
+    # Expect 10 queries: the story, bylines, regions, tags, read-more links,
+    # see-also links, gallery, corrections and updates, and the navigation's
+    # sections and regions.
+    with django_assert_max_num_queries(10):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
