@@ -39,6 +39,7 @@ def writer_form(section, **overrides) -> dict:
 
 def edit_form(story: Article, **overrides) -> dict:
     """The change form of an existing story as the admin would post it."""
+    loaded = token(story)
     data = writer_form(
         story.section,
         headline=story.headline,
@@ -46,7 +47,7 @@ def edit_form(story: Article, **overrides) -> dict:
         standfirst=story.standfirst,
         body=story.body,
         status=story.status,
-        loaded_modified_at=token(story),
+        loaded_modified_at=loaded,
     )
     return data | overrides
 
