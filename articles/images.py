@@ -24,10 +24,19 @@ SLOTS = {
 
 
 def _read(file) -> tuple[bytes, str]:
-    """The file's bytes and the storage folder named after their hash."""
+    """The file's bytes and the storage folder named after their hash.
+
+    A stored file (say, when only the focal point changed) is opened and
+    closed again; a new upload stays open for storage to save it.
+    """
+    was_closed = file.closed
+    if was_closed:
+        file.open("rb")
     file.seek(0)
     content = file.read()
     file.seek(0)
+    if was_closed:
+        file.close()
     return content, f"renditions/{hashlib.sha256(content).hexdigest()[:16]}"
 
 

@@ -347,6 +347,11 @@ class Article(models.Model):
             )
         if self.kind == self.Kind.VIDEO and not (self.video_url or self.video_file):
             errors["video_url"] = "A video story needs a video address or file."
+        if self.video_file and not self.lead_image_id:
+            errors["lead_image"] = (
+                "An uploaded video needs a lead image: it is the poster shown "
+                "before the video plays."
+            )
         if errors:
             raise ValidationError(errors)
 
