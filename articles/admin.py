@@ -43,7 +43,13 @@ class SectionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(story_count=Count("stories"))
+        # Meta.ordering is not applied to aggregating queries.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(story_count=Count("stories"))
+            .order_by("position", "name")
+        )
 
     @admin.display(description="Stories", ordering="story_count")
     def story_count(self, obj: Section) -> int:
@@ -236,10 +242,8 @@ class ArticleAdmin(VersionAdmin):
     list_display = [
         "headline",
         "state",
-        "kind",
         "section",
-        "published_at",
-        "is_breaking",
+        "when",
         "front_page_rank",
         "created_by",
     ]
@@ -368,8 +372,16 @@ class ArticleAdmin(VersionAdmin):
     def state(self, obj: Article) -> str:
         if obj.status == obj.Status.PUBLISHED and not obj.is_live:
             when = timezone.localtime(obj.published_at).strftime("%d %b %H:%M")
-            return f"Scheduled for {when}"
-        return obj.get_status_display()
+            state = f"Scheduled for {when}"
+        else:
+            state = obj.get_status_display()
+        return f"{state}, breaking" if obj.is_breaking else state
+
+    @admin.display(description="Published", ordering="published_at")
+    def when(self, obj: Article) -> str:
+        if not obj.published_at:
+            return "—"
+        return timezone.localtime(obj.published_at).strftime("%d %b %Y %H:%M")
 
     # Saving.
 

@@ -60,6 +60,9 @@ class MultipleImageField(forms.FileField):
 
     widget = MultipleFileInput
 
+    def has_changed(self, initial, data) -> bool:
+        return bool(data)
+
     def clean(self, data, initial=None) -> list:
         files = data if isinstance(data, list | tuple) else [data] if data else []
         cleaned, errors = [], []

@@ -3,9 +3,12 @@
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
@@ -68,12 +71,14 @@ def _display(field: models.Field, value) -> str:
         return str(obj) if obj else f"#{value} (deleted)"
     if isinstance(field, models.BooleanField):
         return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
     return str(value)
 
 
 def field_changes(before: Version | None, after: Version) -> list[FieldChange]:
-    """The story's fields that differ between two versions (all of them when
-    `before` is None, the first version)."""
+    """The story's fields that differ between two versions; for the first
+    version (`before` is None), the fields it set, without markup."""
     old = before.field_dict if before else {}
     new = after.field_dict
     changes = []
@@ -86,7 +91,8 @@ def field_changes(before: Version | None, after: Version) -> list[FieldChange]:
         if before is not None and key not in old:
             continue
         html = field.name == "body"
-        if isinstance(field, models.TextField | models.CharField) and not field.choices:
+        is_text = isinstance(field, models.TextField | models.CharField)
+        if is_text and not field.choices:
             old_text = text_of(old.get(key) or "", html)
             new_text = text_of(new[key] or "", html)
             diff = word_diff(old_text, new_text)
@@ -94,6 +100,10 @@ def field_changes(before: Version | None, after: Version) -> list[FieldChange]:
             old_text = _display(field, old.get(key)) if before else "—"
             new_text = _display(field, new[key])
             diff = format_html("<del>{}</del> <ins>{}</ins>", old_text, new_text)
+        if before is None:
+            if new[key] in (None, "", []):
+                continue
+            diff = format_html("{}", new_text)
         label = str(field.verbose_name)
         changes.append(
             FieldChange(label[:1].upper() + label[1:], old_text, new_text, diff)

@@ -13,9 +13,10 @@
 
   function counterFor(input, limit) {
     const output = document.createElement("div");
-    output.className = "counter";
+    // "help" lines it up with the admin's help texts under the field.
+    output.className = "help counter";
     output.setAttribute("aria-live", "polite");
-    input.insertAdjacentElement("afterend", output);
+    (input.closest(".flex-container") || input).insertAdjacentElement("afterend", output);
     const update = function () {
       const length = input.value.length;
       output.textContent = length + " / " + limit.max + " characters (" + limit.hint + ")";
@@ -32,14 +33,14 @@
 
   function bodyWordCount(textarea) {
     const output = document.createElement("div");
-    output.className = "counter counter--words";
+    output.className = "help counter counter--words";
     output.setAttribute("aria-live", "polite");
     const row = textarea.closest(".form-row") || textarea.parentElement;
     row.appendChild(output);
     const update = function () {
       // The rich-text editor keeps its text in a contenteditable element and
       // writes HTML back to the textarea; read whichever is there.
-      const editor = row.querySelector(".ProseMirror");
+      const editor = row.querySelector("[contenteditable=true]");
       let text;
       if (editor) {
         text = editor.innerText;
@@ -50,7 +51,9 @@
       }
       const words = countWords(text);
       const minutes = Math.max(1, Math.round(words / 220));
-      output.textContent = words + (words === 1 ? " word" : " words") + ", about " + minutes + " min to read";
+      const message = words + (words === 1 ? " word" : " words") + ", about " + minutes + " min to read";
+      // Writing the same text again would wake the observer below forever.
+      if (output.textContent !== message) output.textContent = message;
     };
     row.addEventListener("input", update);
     row.addEventListener("keyup", update);
