@@ -52,6 +52,14 @@ def _open_rgb(content: bytes) -> PILImage.Image:
         return image.convert("RGB")
 
 
+def _resize(image: PILImage.Image, width: int, height: int) -> PILImage.Image:
+    # reducing_gap shrinks by whole factors first: several times faster than
+    # plain Lanczos on big pictures, with no visible difference.
+    return image.resize(
+        (width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0
+    )
+
+
 def _save(image: PILImage.Image, stem: str) -> dict:
     """Write `image` as WebP and JPEG named `stem` unless already stored."""
     entry = {"width": image.width, "height": image.height}
@@ -84,7 +92,7 @@ def make_renditions(file) -> list[dict]:
     renditions = []
     for width in _widths(RENDITION_WIDTHS, original.width):
         height = round(original.height * width / original.width)
-        resized = original.resize((width, height), PILImage.Resampling.LANCZOS)
+        resized = _resize(original, width, height)
         renditions.append(_save(resized, f"{prefix}/{width}"))
     return renditions
 
@@ -119,7 +127,7 @@ def make_crops(file, focal_x: int, focal_y: int) -> dict:
         entries = []
         for width in _widths(slot_widths, cropped.width):
             height = round(width / ratio)
-            resized = cropped.resize((width, height), PILImage.Resampling.LANCZOS)
+            resized = _resize(cropped, width, height)
             stem = f"{prefix}/{slot}-{focal_x}-{focal_y}-{width}"
             entries.append(_save(resized, stem))
         crops[slot] = entries

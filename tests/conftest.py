@@ -10,6 +10,13 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Persona accounts are made in many tests; the real hasher is slow on
+    purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_staff(username: str, role: str) -> User:
     # The groups come from a data migration; browser tests flush the
     # database afterwards, so make them again when they are gone.
