@@ -532,6 +532,12 @@ class ArticleAdmin(VersionAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        # reversion's "Recover deleted articles" button shows for anyone who
+        # may change stories; recovering is for editors.
+        context = {"has_change_permission": can_publish(request)}
+        return super().changelist_view(request, context | (extra_context or {}))
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         if not can_publish(request):
             raise PermissionDenied

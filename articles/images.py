@@ -55,9 +55,7 @@ def _open_rgb(content: bytes) -> PILImage.Image:
 def _resize(image: PILImage.Image, width: int, height: int) -> PILImage.Image:
     # reducing_gap shrinks by whole factors first: several times faster than
     # plain Lanczos on big pictures, with no visible difference.
-    return image.resize(
-        (width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0
-    )
+    return image.resize((width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _save(image: PILImage.Image, stem: str) -> dict:

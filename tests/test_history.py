@@ -197,6 +197,8 @@ def test_writers_see_history_of_own_stories_but_cannot_restore(client, writer, e
     assert client.post(url, edit_form(story)).status_code == 403
     recover = reverse("admin:articles_article_recoverlist")
     assert client.get(recover).status_code == 403
+    changelist = reverse("admin:articles_article_changelist")
+    assert recover not in client.get(changelist).content.decode()
 
 
 def test_other_writers_cannot_read_a_drafts_history(client, writer, other_writer):

@@ -360,3 +360,18 @@ def test_gallery_upload_needs_alt_text(editor_client):
     )
     assert "Describe the new photos" in response.content.decode()
     assert not story.gallery_items.exists()
+
+
+def test_replacing_the_file_makes_new_renditions_and_crops(editor_client):
+    editor_client.post(
+        IMAGE_ADD, image_form(upload("first.jpg", image_bytes(color=(200, 0, 0))))
+    )
+    image = Image.objects.get()
+    old = {image.renditions[0]["jpeg"], image.crops["card"][0]["jpeg"]}
+    url = reverse("admin:articles_image_change", args=[image.pk])
+    replacement = upload("second.jpg", image_bytes(color=(0, 0, 200)))
+    assert editor_client.post(url, image_form(replacement)).status_code == 302
+    image.refresh_from_db()
+    new = {image.renditions[0]["jpeg"], image.crops["card"][0]["jpeg"]}
+    assert not old & new
+    assert centre_colour(image.crops["card"][0]["jpeg"])[2] > 150
