@@ -356,10 +356,6 @@ class Article(models.Model):
             raise ValidationError(errors)
 
     @property
-    def is_withdrawn(self) -> bool:
-        return self.status == self.Status.WITHDRAWN
-
-    @property
     def is_live(self) -> bool:
         """Published and its publication time has come (as published())."""
         return bool(
