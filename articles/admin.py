@@ -1,10 +1,26 @@
-from django.contrib import admin
-from django.db.models import Count
-from django.utils.html import format_html
+from datetime import datetime
+from typing import Literal
 
-from .forms import ArticleAdminForm
+import reversion
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from reversion.admin import VersionAdmin
+from reversion.models import Version
+
+from .forms import ArticleActionForm, ArticleAdminForm, ImageAdminForm
+from .history import field_changes, related_changes
 from .models import (
     Article,
+    ArticleNote,
     Author,
     Byline,
     GalleryImage,
@@ -15,6 +31,7 @@ from .models import (
     SeeAlsoLink,
     Source,
 )
+from .roles import PUBLISH_PERMISSION
 from .templatetags.articles_tags import rendition_url
 
 
@@ -26,7 +43,13 @@ class SectionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(story_count=Count("stories"))
+        # Meta.ordering is not applied to aggregating queries.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(story_count=Count("stories"))
+            .order_by("position", "name")
+        )
 
     @admin.display(description="Stories", ordering="story_count")
     def story_count(self, obj: Section) -> int:
@@ -57,6 +80,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
+    form = ImageAdminForm
     list_display = ["thumbnail", "__str__", "credit", "size", "created_at"]
     list_display_links = ["thumbnail", "__str__"]
     search_fields = ["alt_text", "caption", "credit"]
@@ -73,6 +97,10 @@ class ImageAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
+    class Media:
+        js = ["js/focal-point.js"]
+        css = {"all": ["css/admin.css"]}
+
     @admin.display(description="")
     def thumbnail(self, obj: Image):
         return format_html(
@@ -84,15 +112,46 @@ class ImageAdmin(admin.ModelAdmin):
     def preview(self, obj: Image):
         if not obj.pk:
             return "—"
+        # static/js/focal-point.js lets editors click the subject to set the
+        # focal point; the crops below follow it once saved.
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:480px;height:auto">',
+            '<div class="focal-picker" data-focal-x="{}" data-focal-y="{}">'
+            '<img src="{}" alt="{}" style="max-width:480px;height:auto">'
+            '<span class="focal-picker__mark" aria-hidden="true"></span></div>'
+            '<p class="help">Click the subject to set the focal point; crops '
+            "keep it in view.</p>{}",
+            obj.focal_x,
+            obj.focal_y,
             rendition_url(obj, 640),
             obj.alt_text,
+            self.crop_previews(obj),
+        )
+
+    def crop_previews(self, obj: Image):
+        crops = [
+            (slot, entries[-1])
+            for slot, entries in obj.crops.items()
+            if slot != "focal" and entries
+        ]
+        if not crops:
+            return ""
+        return format_html(
+            '<div class="crop-previews">{}</div>',
+            format_html_join(
+                "",
+                '<figure><img src="{}" alt="" height="90"><figcaption>{}'
+                "</figcaption></figure>",
+                ((default_storage.url(entry["jpeg"]), slot) for slot, entry in crops),
+            ),
         )
 
     @admin.display(description="Size")
     def size(self, obj: Image) -> str:
         return f"{obj.width}×{obj.height}"
+
+
+def can_publish(request: HttpRequest) -> bool:
+    return request.user.has_perm(PUBLISH_PERMISSION)
 
 
 class BylineInline(admin.TabularInline):
@@ -110,6 +169,7 @@ class ReadMoreLinkInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["target"]
     fields = ["target", "after_paragraph"]
+    verbose_name_plural = "“read more” links inside the body"
 
 
 class SeeAlsoLinkInline(admin.TabularInline):
@@ -118,58 +178,452 @@ class SeeAlsoLinkInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["target"]
     fields = ["target", "url", "title", "position"]
+    verbose_name_plural = "“See also” links (in order)"
 
 
 class GalleryImageInline(admin.TabularInline):
     model = GalleryImage
     extra = 0
     autocomplete_fields = ["image"]
-    fields = ["image", "caption", "position"]
+    fields = ["thumbnail", "image", "caption", "position"]
+    readonly_fields = ["thumbnail"]
+    verbose_name_plural = "gallery photos (in order of position)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("image")
+
+    @admin.display(description="")
+    def thumbnail(self, obj: GalleryImage):
+        if not obj.pk:
+            return ""
+        return format_html(
+            '<img src="{}" alt="" width="96" style="height:auto">',
+            rendition_url(obj.image, 320),
+        )
+
+
+class ArticleNoteInline(admin.TabularInline):
+    model = ArticleNote
+    extra = 0
+    fields = ["kind", "text", "created_at"]
+
+
+class FrontPageFilter(admin.SimpleListFilter):
+    title = "front page"
+    parameter_name = "front_page"
+
+    def lookups(self, request, model_admin):
+        return [("pinned", "Pinned (lead and top stories)"), ("breaking", "Breaking")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pinned":
+            return queryset.filter(front_page_rank__isnull=False)
+        if self.value() == "breaking":
+            return queryset.filter(is_breaking=True)
+        return queryset
+
+
+PUBLISHING_FIELDS = [
+    "published_at",
+    "is_breaking",
+    "breaking_until",
+    "front_page_rank",
+]
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(VersionAdmin):
+    """Writers see their own stories and published ones, and edit only their
+    own drafts and stories in review; editors do everything, including the
+    publishing fields and actions. Every rule is checked on the server."""
+
     form = ArticleAdminForm
+    action_form = ArticleActionForm
     list_display = [
         "headline",
+        "state",
+        "section",
+        "when",
+        "front_page_rank",
+        "created_by",
+    ]
+    list_editable = ["front_page_rank"]
+    list_filter = [
         "status",
+        FrontPageFilter,
         "kind",
         "section",
-        "published_at",
-        "is_breaking",
-        "front_page_rank",
+        "regions",
+        "source",
     ]
-    list_filter = ["status", "kind", "is_breaking", "section", "regions", "source"]
-    list_select_related = ["section"]
+    list_select_related = ["section", "created_by"]
     search_fields = ["headline", "standfirst", "slug"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "regions", "source", "lead_image"]
-    readonly_fields = ["created_at", "modified_at"]
     save_on_top = True
     list_per_page = 50
-    fieldsets = [
-        ("Story", {"fields": ["headline", "slug", "standfirst", "body", "kind"]}),
-        (
-            "Classification",
-            {"fields": ["section", "regions", "source", "tags", "new_tags"]},
-        ),
-        (
-            "Media",
-            {"fields": ["lead_image", "lead_image_caption", "video_url", "video_file"]},
-        ),
-        (
-            "Publishing",
-            {
-                "fields": [
-                    "status",
-                    "published_at",
-                    "updated_at",
-                    ("is_breaking", "breaking_until"),
-                    "front_page_rank",
-                    ("created_at", "modified_at"),
-                ]
-            },
-        ),
+    history_latest_first = True
+    object_history_template = "admin/articles/article/object_history.html"
+    delete_confirmation_template = "admin/articles/article/delete_confirmation.html"
+    inlines = [
+        BylineInline,
+        ReadMoreLinkInline,
+        SeeAlsoLinkInline,
+        GalleryImageInline,
+        ArticleNoteInline,
     ]
-    inlines = [BylineInline, ReadMoreLinkInline, SeeAlsoLinkInline, GalleryImageInline]
+    actions = [
+        "publish_stories",
+        "schedule_stories",
+        "withdraw_stories",
+        "mark_breaking",
+        "unmark_breaking",
+    ]
+
+    class Media:
+        js = ["js/article-admin.js"]
+        css = {"all": ["css/admin.css"]}
+
+    # Who sees and edits what.
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return can_publish(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return Article.objects.for_staff(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_view_permission(request, obj)
+        if obj is None or not allowed or can_publish(request):
+            return allowed
+        return (
+            obj.created_by_id == request.user.pk or obj.status == obj.Status.PUBLISHED
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed or can_publish(request):
+            return allowed
+        return obj.created_by_id == request.user.pk and obj.status in (
+            obj.Status.DRAFT,
+            obj.Status.REVIEW,
+        )
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A subclass per request, so the form knows who is saving.
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        readonly = ["updated_at", "created_by", "created_at", "modified_at"]
+        if not can_publish(request):
+            readonly += PUBLISHING_FIELDS
+        return readonly
+
+    def get_fieldsets(self, request: HttpRequest, obj=None) -> list:
+        publishing = [
+            "status",
+            "published_at",
+            ("updated_at", "significant_update"),
+            ("is_breaking", "breaking_until"),
+            "front_page_rank",
+            ("created_by", "created_at", "modified_at"),
+            "loaded_modified_at",
+        ]
+        if not can_publish(request):
+            publishing[2] = "updated_at"
+        return [
+            ("Story", {"fields": ["headline", "slug", "standfirst", "body", "kind"]}),
+            (
+                "Classification",
+                {"fields": ["section", "regions", "source", "tags", "new_tags"]},
+            ),
+            (
+                "Media",
+                {
+                    "fields": [
+                        "lead_image",
+                        "lead_image_caption",
+                        "video_url",
+                        "video_file",
+                        "gallery_photos",
+                        "gallery_alt_text",
+                    ]
+                },
+            ),
+            ("Publishing", {"fields": publishing}),
+        ]
+
+    def get_changelist_instance(self, request: HttpRequest):
+        changelist = super().get_changelist_instance(request)
+        if not can_publish(request):
+            # Front-page ranks are curation: writers get plain text, and a
+            # forged "_save" POST finds no formset to save.
+            changelist.list_editable = ()
+        return changelist
+
+    def view_on_site(self, obj: Article) -> str | None:
+        return obj.get_absolute_url() if obj.is_live else None
+
+    # Columns.
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, obj: Article) -> str:
+        if obj.status == obj.Status.PUBLISHED and not obj.is_live:
+            when = timezone.localtime(obj.published_at).strftime("%d %b %H:%M")
+            state = f"Scheduled for {when}"
+        else:
+            state = obj.get_status_display()
+        return f"{state}, breaking" if obj.is_breaking else state
+
+    @admin.display(description="Published", ordering="published_at")
+    def when(self, obj: Article) -> str:
+        if not obj.published_at:
+            return "—"
+        return timezone.localtime(obj.published_at).strftime("%d %b %Y %H:%M")
+
+    # Saving.
+
+    def save_model(self, request, obj: Article, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        if form.cleaned_data.get("significant_update"):
+            obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        photos = form.cleaned_data.get("gallery_photos") or []
+        if not photos:
+            return
+        article = form.instance
+        start = (article.gallery_items.aggregate(last=Max("position"))["last"] or 0) + 1
+        alt_text = form.cleaned_data["gallery_alt_text"]
+        for number, photo in enumerate(photos):
+            image = Image(file=photo, alt_text=f"{alt_text}, photo {start + number}")
+            image.save()
+            GalleryImage.objects.create(
+                article=article, image=image, position=start + number
+            )
+        messages.success(request, f"{len(photos)} photos added to the gallery.")
+
+    # Actions: editors only (permissions=["publish"]); each saves every story
+    # in its own revision and reports how many changed.
+
+    def _apply(self, request: HttpRequest, stories, change: dict, verb: str) -> int:
+        changed = 0
+        with transaction.atomic():
+            for story in stories:
+                if all(getattr(story, name) == value for name, value in change.items()):
+                    continue
+                for name, value in change.items():
+                    setattr(story, name, value)
+                with reversion.create_revision():
+                    reversion.set_user(request.user)
+                    reversion.set_comment(f"{verb} from the story list.")
+                    story.save()
+                self.log_change(request, story, f"{verb} from the story list.")
+                changed += 1
+        return changed
+
+    def _report(self, request: HttpRequest, count: int, what: str) -> None:
+        noun = "story" if count == 1 else "stories"
+        self.message_user(request, f"{count} {noun} {what}.", messages.SUCCESS)
+
+    @admin.action(description="Publish now", permissions=["publish"])
+    def publish_stories(self, request: HttpRequest, queryset: QuerySet) -> None:
+        now = timezone.now()
+        # Stories published before (and withdrawn) keep their first time;
+        # drafts and scheduled ones go live now.
+        earlier = queryset.filter(published_at__lte=now)
+        changed = self._apply(
+            request, earlier, {"status": Article.Status.PUBLISHED}, "Published"
+        )
+        changed += self._apply(
+            request,
+            queryset.filter(Q(published_at__isnull=True) | Q(published_at__gt=now)),
+            {"status": Article.Status.PUBLISHED, "published_at": now},
+            "Published",
+        )
+        self._report(request, changed, "published")
+
+    @admin.action(description="Schedule for the time given", permissions=["publish"])
+    def schedule_stories(self, request: HttpRequest, queryset: QuerySet) -> None:
+        when = self._action_time(request)
+        if not when or when <= timezone.now():
+            self.message_user(
+                request,
+                "Give a time in the future in the “Time” box to schedule stories.",
+                messages.ERROR,
+            )
+            return
+        changed = self._apply(
+            request,
+            queryset,
+            {"status": Article.Status.PUBLISHED, "published_at": when},
+            "Scheduled",
+        )
+        local = timezone.localtime(when).strftime("%d %b %Y %H:%M")
+        self._report(request, changed, f"scheduled for {local}")
+
+    @admin.action(description="Withdraw (410 Gone)", permissions=["publish"])
+    def withdraw_stories(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = self._apply(
+            request,
+            queryset,
+            {"status": Article.Status.WITHDRAWN, "front_page_rank": None},
+            "Withdrawn",
+        )
+        self._report(request, changed, "withdrawn")
+
+    @admin.action(
+        description="Mark as breaking (until the time given, if any)",
+        permissions=["publish"],
+    )
+    def mark_breaking(self, request: HttpRequest, queryset: QuerySet) -> None:
+        until = self._action_time(request)
+        if until is False or (until is not None and until <= timezone.now()):
+            self.message_user(
+                request,
+                "The breaking-news expiry in the “Time” box must be in the future "
+                "(or leave it empty).",
+                messages.ERROR,
+            )
+            return
+        changed = self._apply(
+            request,
+            queryset,
+            {"is_breaking": True, "breaking_until": until},
+            "Marked as breaking",
+        )
+        self._report(request, changed, "marked as breaking")
+
+    @admin.action(description="Remove from breaking news", permissions=["publish"])
+    def unmark_breaking(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = self._apply(
+            request,
+            queryset,
+            {"is_breaking": False, "breaking_until": None},
+            "Removed from breaking news",
+        )
+        self._report(request, changed, "removed from breaking news")
+
+    def _action_time(self, request: HttpRequest) -> datetime | None | Literal[False]:
+        """The "Time" box of the action bar: None when empty, False when it
+        is not a valid time."""
+        try:
+            return self.action_form.base_fields["when"].clean(
+                request.POST.get("when", "")
+            )
+        except ValidationError:
+            return False
+
+    # History: restoring is for editors; anyone who may see the story may
+    # see what changed.
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/history/<int:version_id>/changes/",
+                self.admin_site.admin_view(self.changes_view),
+                name="articles_article_changes",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        # reversion's "Recover deleted articles" button shows for anyone who
+        # may change stories; recovering is for editors.
+        context = {"has_change_permission": can_publish(request)}
+        return super().changelist_view(request, context | (extra_context or {}))
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        if not can_publish(request):
+            raise PermissionDenied
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not can_publish(request):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
+    def recoverlist_view(self, request, extra_context=None):
+        if not can_publish(request):
+            raise PermissionDenied
+        return super().recoverlist_view(request, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        versions = (
+            Version.objects.get_for_object_reference(Article, unquote(object_id))
+            .select_related("revision__user")
+            .order_by("-pk")
+        )
+        action_list = [
+            {
+                "revision": version.revision,
+                "version_id": version.pk,
+                "url": reverse(
+                    "admin:articles_article_revision",
+                    args=[quote(version.object_id), version.pk],
+                ),
+            }
+            for version in versions
+        ]
+        context = {"action_list": action_list, "can_restore": can_publish(request)}
+        # Django's own view checks permissions; reversion's would list the
+        # versions without their ids.
+        return admin.ModelAdmin.history_view(
+            self, request, object_id, context | (extra_context or {})
+        )
+
+    def changes_view(
+        self, request: HttpRequest, object_id: str, version_id: int
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such story.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        versions = list(
+            Version.objects.get_for_object(obj)
+            .select_related("revision__user")
+            .order_by("pk")
+        )
+        index = next(
+            (i for i, version in enumerate(versions) if version.pk == version_id), None
+        )
+        if index is None:
+            raise Http404("No such revision of this story.")
+        version = versions[index]
+        previous = versions[index - 1] if index else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": f"What changed in “{obj}”",
+            "version": version,
+            "previous": previous,
+            "newer": versions[index + 1] if index + 1 < len(versions) else None,
+            "field_changes": field_changes(previous, version),
+            "related_changes": related_changes(previous, version),
+            "can_restore": can_publish(request),
+        }
+        return TemplateResponse(request, "admin/articles/article/changes.html", context)
+
+    # Deleting: name the stories whose links will go.
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        linking = []
+        if obj is not None:
+            linking = list(
+                Article.objects.filter(
+                    Q(read_more_links__target=obj) | Q(see_also_links__target=obj)
+                )
+                .exclude(pk=obj.pk)
+                .distinct()
+                .only("pk", "headline")
+            )
+        context = {"linking_stories": linking} | (extra_context or {})
+        return super().delete_view(request, object_id, context)

@@ -1,15 +1,99 @@
+from datetime import UTC, datetime
+
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
+from reversion.models import Version
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
-from .models import Article
+from .html import sanitize
+from .models import Article, Image
+from .roles import PUBLISH_PERMISSION
+from .uploads import check_mp4_upload, clean_image_upload
+
+# What the body editor offers. html.ALLOWED_TAGS must allow everything these
+# produce (a test checks it); sanitize() runs on whatever the browser sends.
+BODY_EDITOR_EXTENSIONS = {
+    "Heading": {"levels": [2, 3, 4]},
+    "Bold": True,
+    "Italic": True,
+    "Underline": True,
+    "Strike": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+}
+
+# Form fields only editors may send; a writer's POST that carries any of
+# them is refused rather than quietly ignored.
+EDITOR_ONLY_FIELDS = {
+    "published_at": ("published_at_0", "published_at_1"),
+    "updated_at": ("updated_at_0", "updated_at_1"),
+    "is_breaking": ("is_breaking",),
+    "breaking_until": ("breaking_until_0", "breaking_until_1"),
+    "front_page_rank": ("front_page_rank",),
+    "significant_update": ("significant_update",),
+}
+WRITER_STATUSES = [Article.Status.DRAFT, Article.Status.REVIEW]
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several pictures at once, each checked by clean_image_upload()."""
+
+    widget = MultipleFileInput
+
+    def has_changed(self, initial, data) -> bool:
+        return bool(data)
+
+    def clean(self, data, initial=None) -> list:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        cleaned, errors = [], []
+        for file in files:
+            file = super().clean(file, initial)
+            try:
+                cleaned.append(clean_image_upload(file))
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+def _token(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat() if moment else ""
 
 
 class ArticleAdminForm(forms.ModelForm):
-    """Tags are picked with the admin's autocomplete; new ones are typed in."""
+    """The story form. ArticleAdmin sets `user`; writers get fewer choices."""
 
+    user = None
+
+    body = ProseEditorFormField(
+        required=False,
+        extensions=BODY_EDITOR_EXTENSIONS,
+        sanitize=sanitize,
+        widget=AdminProseEditorWidget,
+        help_text="Headings, bold, italic, links, lists and quotes. Scripts, "
+        "styles and unsafe links are removed on save.",
+    )
     tags = forms.ModelMultipleChoiceField(
         queryset=Tag.objects.all(),
         required=False,
@@ -21,11 +105,48 @@ class ArticleAdminForm(forms.ModelForm):
         max_length=500,
         help_text="Tags that do not exist yet, separated by commas.",
     )
+    significant_update = forms.BooleanField(
+        required=False,
+        label="Significant update",
+        help_text="Tick when the story changed in substance: readers see "
+        "“Updated” with the time of this save. Leave unticked for typo fixes.",
+    )
+    gallery_photos = MultipleImageField(
+        required=False,
+        label="Add photos to the gallery",
+        help_text="Choose several pictures at once (JPEG, PNG, WebP or GIF). "
+        "They are added after the gallery's current photos; reorder them "
+        "below.",
+    )
+    gallery_alt_text = forms.CharField(
+        required=False,
+        max_length=280,
+        label="Alt text for the added photos",
+        help_text="Required with new photos; each gets it with its number "
+        "(“…, photo 2”). Refine it per photo under Images.",
+    )
+    loaded_modified_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Article
         # ArticleAdmin passes the full field list from its fieldsets.
         fields = ["tags"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_modified_at"].initial = _token(self.instance.modified_at)
+        if not self.can_publish and "status" in self.fields:
+            self.fields["status"].choices = [
+                (status.value, status.label) for status in WRITER_STATUSES
+            ]
+            self.fields["status"].help_text = (
+                "Set “In review” when the story is ready: an editor then "
+                "checks and publishes it."
+            )
+
+    @property
+    def can_publish(self) -> bool:
+        return bool(self.user and self.user.has_perm(PUBLISH_PERMISSION))
 
     def clean_new_tags(self) -> list[str]:
         names = parse_tags(self.cleaned_data["new_tags"])
@@ -34,7 +155,119 @@ class ArticleAdminForm(forms.ModelForm):
             raise forms.ValidationError("A tag can be at most 100 characters long.")
         return names
 
+    def clean_video_file(self):
+        video = self.cleaned_data.get("video_file")
+        if video and video is not self.initial.get("video_file"):
+            check_mp4_upload(video)
+        return video
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.can_publish:
+            self._refuse_editor_only_fields()
+        if cleaned.get("gallery_photos") and not cleaned.get("gallery_alt_text"):
+            self.add_error(
+                "gallery_alt_text",
+                "Describe the new photos for readers who cannot see them.",
+            )
+        if cleaned.get("video_url") and cleaned.get("video_file"):
+            self.add_error(
+                "video_file", "Give a video address or an MP4 file, not both."
+            )
+        self._refuse_stale_edit()
+        return cleaned
+
+    def _refuse_editor_only_fields(self) -> None:
+        forged = [
+            name
+            for name, keys in EDITOR_ONLY_FIELDS.items()
+            if any(self.data.get(key) for key in keys)
+        ]
+        if forged:
+            raise ValidationError(
+                "Only editors can publish, schedule, withdraw or curate stories "
+                "(refused: %(fields)s).",
+                code="editor_only",
+                params={"fields": ", ".join(forged)},
+            )
+
+    def _refuse_stale_edit(self) -> None:
+        """Refuse the save when the story changed since this form was loaded.
+
+        Locks the row (on PostgreSQL) for the rest of the admin's transaction,
+        so two saves cannot both pass the check.
+        """
+        if not self.instance.pk:
+            return
+        current = (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("modified_at", flat=True)
+            .first()
+        )
+        if current is None or self.cleaned_data.get("loaded_modified_at") == _token(
+            current
+        ):
+            return
+        latest = (
+            Version.objects.get_for_object_reference(Article, self.instance.pk)
+            .select_related("revision__user")
+            .order_by("-pk")
+            .first()
+        )
+        who = ""
+        link = reverse("admin:articles_article_history", args=[self.instance.pk])
+        if latest:
+            user = latest.revision.user
+            who = f" by {user.get_full_name() or user.get_username()}" if user else ""
+            link = reverse(
+                "admin:articles_article_changes", args=[self.instance.pk, latest.pk]
+            )
+        when = timezone.localtime(current).strftime("%H:%M:%S on %d %b %Y")
+        raise ValidationError(
+            format_html(
+                "This story was changed{} at {} while you were editing it, so "
+                'your changes were not saved. <a href="{}">See the other '
+                'change</a>, then <a href="{}">reload the story</a> and make '
+                "your edits again (copy them from this page first).",
+                who,
+                when,
+                link,
+                reverse("admin:articles_article_change", args=[self.instance.pk]),
+            ),
+            code="edit_conflict",
+        )
+
     def _save_m2m(self) -> None:
         super()._save_m2m()
         if self.cleaned_data.get("new_tags"):
             self.instance.tags.add(*self.cleaned_data["new_tags"])
+
+
+class ImageAdminForm(forms.ModelForm):
+    """Pictures are checked and re-encoded without metadata before storing."""
+
+    file = forms.FileField(
+        label="Picture",
+        widget=AdminFileWidget,
+        help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed.",
+    )
+
+    class Meta:
+        model = Image
+        fields = ["file", "alt_text", "caption", "credit", "focal_x", "focal_y"]
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file is self.initial.get("file"):
+            return file
+        return clean_image_upload(file)
+
+
+class ArticleActionForm(ActionForm):
+    when = forms.DateTimeField(
+        required=False,
+        label="Time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="For “Schedule” and “Mark as breaking until”.",
+    )

@@ -1,14 +1,16 @@
 from urllib.parse import parse_qs, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from taggit.managers import TaggableManager
 
 from .html import sanitize, split_blocks
-from .images import make_renditions
+from .images import make_crops, make_renditions
 from .querysets import ArticleQuerySet
 
 
@@ -95,6 +97,9 @@ class Image(models.Model):
         help_text="Vertical point to keep when cropping, in % from the top.",
     )
     renditions = models.JSONField(default=list, editable=False)
+    # Cropped renditions per slot (thumbnail, card, lead), made around the
+    # focal point; see images.make_crops().
+    crops = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -104,9 +109,14 @@ class Image(models.Model):
         return self.caption or self.alt_text
 
     def save(self, *args, **kwargs) -> None:
-        # A new upload is not yet committed to storage; renditions follow it.
-        if self.file and (not self.file._committed or not self.renditions):
+        # A new upload is not yet committed to storage; renditions follow it,
+        # and the crops follow it and the focal point.
+        new_file = self.file and not self.file._committed
+        if self.file and (new_file or not self.renditions):
             self.renditions = make_renditions(self.file)
+        focal = [self.focal_x, self.focal_y]
+        if self.file and (new_file or self.crops.get("focal") != focal):
+            self.crops = make_crops(self.file, self.focal_x, self.focal_y)
         super().save(*args, **kwargs)
 
 
@@ -266,11 +276,26 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="created_stories",
+        help_text="The account that started the story; writers edit only their own.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            (
+                "publish_article",
+                "Can publish, schedule, withdraw and curate stories",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
@@ -338,8 +363,22 @@ class Article(models.Model):
             )
         if self.kind == self.Kind.VIDEO and not (self.video_url or self.video_file):
             errors["video_url"] = "A video story needs a video address or file."
+        if self.video_file and not self.lead_image_id:
+            errors["lead_image"] = (
+                "An uploaded video needs a lead image: it is the poster shown "
+                "before the video plays."
+            )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_live(self) -> bool:
+        """Published and its publication time has come (as published())."""
+        return bool(
+            self.status == self.Status.PUBLISHED
+            and self.published_at
+            and self.published_at <= timezone.now()
+        )
 
     @property
     def video_embed(self) -> str:
@@ -503,3 +542,27 @@ class GalleryImage(models.Model):
     @property
     def display_caption(self) -> str:
         return self.caption or self.image.caption
+
+
+class ArticleNote(models.Model):
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField(
+        help_text="What was wrong and what is right now, or what is new. "
+        "Shown at the end of the story with its date."
+    )
+    created_at = models.DateTimeField(
+        "date", default=timezone.now, help_text="Shown to readers."
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "correction or update"
+        verbose_name_plural = "corrections and updates"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:60]}"

@@ -24,6 +24,17 @@ class ArticleQuerySet(models.QuerySet):
         """Stories readers may see (see is_published())."""
         return self.filter(is_published())
 
+    def for_staff(self, user) -> "ArticleQuerySet":
+        """Stories a staff member may open in the admin or preview: all of
+        them for editors; for writers their own and published ones."""
+        from .roles import PUBLISH_PERMISSION
+
+        if user.has_perm(PUBLISH_PERMISSION):
+            return self.all()
+        return self.filter(
+            models.Q(created_by=user.pk) | models.Q(status=self.model.Status.PUBLISHED)
+        )
+
     def newest_first(self) -> "ArticleQuerySet":
         return self.order_by("-published_at", "-pk")
 
@@ -35,9 +46,16 @@ class ArticleQuerySet(models.QuerySet):
     def for_detail(self) -> "ArticleQuerySet":
         """Everything the article page shows, in a fixed number of queries:
         one for the story and one for each of bylines, regions, tags,
-        "read more" links, "See also" links and gallery images. Links only
-        point to stories that are themselves published."""
-        from .models import Byline, GalleryImage, ReadMoreLink, SeeAlsoLink
+        "read more" links, "See also" links, gallery images and corrections
+        and updates. Links only point to stories that are themselves
+        published."""
+        from .models import (
+            ArticleNote,
+            Byline,
+            GalleryImage,
+            ReadMoreLink,
+            SeeAlsoLink,
+        )
 
         visible = is_published("target__")
         return self.select_related("section", "source", "lead_image").prefetch_related(
@@ -68,6 +86,9 @@ class ArticleQuerySet(models.QuerySet):
                 queryset=GalleryImage.objects.select_related("image").order_by(
                     "position", "pk"
                 ),
+            ),
+            Prefetch(
+                "notes", queryset=ArticleNote.objects.order_by("created_at", "pk")
             ),
         )
 

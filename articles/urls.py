@@ -13,4 +13,5 @@ urlpatterns = [
     path("video/", views.video_list, name="video-list"),
     path("news/<int:pk>/", views.article_redirect, name="article-short"),
     path("news/<int:pk>/<slug:slug>/", views.article_detail, name="article-detail"),
+    path("preview/<int:pk>/", views.article_preview, name="article-preview"),
 ]

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
@@ -86,16 +86,28 @@ def video_list(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/video_list.html", {"page": page})
 
 
+def gone_or_404(request: HttpRequest, pk: int) -> HttpResponse:
+    """410 Gone with a short notice for a withdrawn story, so search engines
+    drop it; 404 for anything else. Runs one query."""
+    if not Article.objects.filter(pk=pk, status=Article.Status.WITHDRAWN).exists():
+        raise Http404("No such story.")
+    return render(request, "articles/article_withdrawn.html", status=410)
+
+
 @require_safe
 def article_redirect(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_object_or_404(Article.objects.published().only("slug"), pk=pk)
+    article = Article.objects.published().only("slug").filter(pk=pk).first()
+    if article is None:
+        return gone_or_404(request, pk)
     return redirect(article, permanent=True)
 
 
 @require_safe
 @public_page
 def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-    article = get_object_or_404(Article.objects.published().for_detail(), pk=pk)
+    article = Article.objects.published().for_detail().filter(pk=pk).first()
+    if article is None:
+        return gone_or_404(request, pk)
     if article.slug != slug:
         # The slug was edited (or mistyped): send readers and search engines
         # to the one canonical address.
@@ -105,3 +117,22 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "articles/article_detail.html",
         {"article": article, "current_section": article.section.slug},
     )
+
+
+@require_safe
+@never_cache
+def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Any story (draft, in review, scheduled, ...) in the real article
+    template, for staff who may open it in the admin; 404 for everyone else,
+    so the address does not even reveal that the story exists."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        raise Http404("No such story.")
+    article = get_object_or_404(Article.objects.for_staff(user).for_detail(), pk=pk)
+    response = render(
+        request,
+        "articles/article_detail.html",
+        {"article": article, "current_section": article.section.slug, "preview": True},
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

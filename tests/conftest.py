@@ -1,5 +1,7 @@
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+
+from articles.roles import EDITOR, WRITER, setup_roles
 
 
 @pytest.fixture(autouse=True)
@@ -8,12 +10,58 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Persona accounts are made in many tests; the real hasher is slow on
+    purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_staff(username: str, role: str) -> User:
+    # The groups come from a data migration; browser tests flush the
+    # database afterwards, so make them again when they are gone.
+    if not Group.objects.filter(name=role).exists():
+        setup_roles()
+    user = User.objects.create_user(
+        username,
+        f"{username}@example.com",
+        f"pw-{username}-1",
+        is_staff=True,
+        first_name=username.replace("_", " ").title(),
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def writer(db) -> User:
+    """Writes stories and sends them for review; cannot publish."""
+    return make_staff("writer", WRITER)
+
+
+@pytest.fixture
+def other_writer(db) -> User:
+    return make_staff("other_writer", WRITER)
+
+
 @pytest.fixture
 def editor(db) -> User:
-    return User.objects.create_superuser("editor", "editor@example.com", "pw-editor-1")
+    """Edits and publishes any story and curates the front page."""
+    return make_staff("editor", EDITOR)
+
+
+@pytest.fixture
+def administrator(db) -> User:
+    return User.objects.create_superuser("admin", "admin@example.com", "pw-admin-1")
 
 
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def writer_client(client, writer):
+    client.force_login(writer)
     return client

@@ -17,7 +17,13 @@ CHANGELIST = reverse("admin:articles_article_changelist")
 
 def inline_management(**initial_counts) -> dict:
     data = {}
-    for prefix in ("bylines", "read_more_links", "see_also_links", "gallery_items"):
+    for prefix in (
+        "bylines",
+        "read_more_links",
+        "see_also_links",
+        "gallery_items",
+        "notes",
+    ):
         data[f"{prefix}-TOTAL_FORMS"] = "0"
         data[f"{prefix}-INITIAL_FORMS"] = str(initial_counts.get(prefix, 0))
     return data
@@ -159,9 +165,10 @@ def test_article_changelist_query_count_is_fixed(
     section = make_section()
     for _ in range(count):
         make_article(section=section, lead_image=make_image(size=(40, 30)))
-    # Session, user, count, filtered count, page of stories, plus the
-    # filter sidebars (sections, regions, sources) and date hierarchy.
-    with django_assert_max_num_queries(12):
+    # Session, user, the editor's user and group permissions, count,
+    # filtered count, page of stories, plus the filter sidebars (sections,
+    # regions, sources) and date hierarchy.
+    with django_assert_max_num_queries(14):
         response = editor_client.get(CHANGELIST)
     assert response.status_code == 200
     assert response.context["cl"].result_count == count

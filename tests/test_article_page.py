@@ -3,7 +3,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, GalleryImage, ReadMoreLink, SeeAlsoLink
+from articles.models import (
+    Article,
+    ArticleNote,
+    GalleryImage,
+    ReadMoreLink,
+    SeeAlsoLink,
+)
 
 from .factories import (
     make_article,
@@ -203,8 +209,58 @@ def test_article_page_query_count_is_fixed(
         ReadMoreLink.objects.create(article=article, target=other)
         SeeAlsoLink.objects.create(article=article, target=other, position=n)
         GalleryImage.objects.create(article=article, image=image, position=n)
-    # Expect 9 queries: the story, bylines, regions, tags, read-more links,
-    # see-also links, gallery, and the navigation's sections and regions.
-    with django_assert_max_num_queries(9):
+    # Expect 10 queries: the story, bylines, regions, tags, read-more links,
+    # see-also links, gallery, corrections and updates, and the navigation's
+    # sections and regions.
+    with django_assert_max_num_queries(10):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
+
+
+def test_withdrawn_story_answers_410_gone_with_a_notice(client):
+    article = make_article(headline="Withdrawn marker WDN", slug="withdrawn-one")
+    assert client.get(article.get_absolute_url()).status_code == 200
+    article.status = Article.Status.WITHDRAWN
+    article.save()
+
+    response = client.get(article.get_absolute_url())
+    body = response.content.decode()
+    assert response.status_code == 410
+    assert "This story has been withdrawn" in body
+    assert "Withdrawn marker WDN" not in body
+    assert 'class="masthead"' in body
+    assert '<meta name="robots" content="noindex">' in body
+    assert client.get(f"/news/{article.pk}/").status_code == 410
+    assert client.get(f"/news/{article.pk}/another-slug/").status_code == 410
+
+    article.status = Article.Status.PUBLISHED
+    article.save()
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_withdrawn_story_page_query_count(client, django_assert_max_num_queries):
+    article = make_article(status=Article.Status.WITHDRAWN)
+    # Expect 4 queries: the published story (none), the withdrawn check, and
+    # the navigation's sections and regions.
+    with django_assert_max_num_queries(4):
+        assert client.get(article.get_absolute_url()).status_code == 410
+
+
+def test_corrections_and_updates_show_with_their_dates(client):
+    article = make_article()
+    ArticleNote.objects.create(
+        article=article,
+        kind=ArticleNote.Kind.CORRECTION,
+        text="An earlier version misnamed the bishop.",
+    )
+    ArticleNote.objects.create(
+        article=article, kind=ArticleNote.Kind.UPDATE, text="Police made two arrests."
+    )
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert "Corrections and updates" in body
+    correction = body.index("An earlier version misnamed the bishop.")
+    update = body.index("Police made two arrests.")
+    assert correction < update
+    assert "<strong>Correction</strong>" in body
+    assert "<strong>Update</strong>" in body
+    assert body.count('<time datetime="') == 3

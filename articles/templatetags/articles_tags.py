@@ -34,6 +34,37 @@ def rendition_url(image, width: int = 640) -> str:
 
 
 @register.filter
+def picture(image, slot: str = "") -> dict:
+    """What <picture> needs for one slot ("thumbnail", "card", "lead"; ""
+    for the uncropped picture): both srcsets, a fallback src and the
+    intrinsic size. Falls back to the uncropped renditions when the image has
+    no crops for the slot."""
+    if not image:
+        return {}
+    entries = image.crops.get(slot) if slot else None
+    if not entries:
+        return {
+            "webp": srcset(image, "webp"),
+            "jpeg": srcset(image, "jpeg"),
+            "src": rendition_url(image, 640),
+            "width": image.width,
+            "height": image.height,
+        }
+    fallback = next((e for e in entries if e["width"] >= 640), entries[-1])
+    return {
+        "webp": ", ".join(
+            f"{default_storage.url(e['webp'])} {e['width']}w" for e in entries
+        ),
+        "jpeg": ", ".join(
+            f"{default_storage.url(e['jpeg'])} {e['width']}w" for e in entries
+        ),
+        "src": default_storage.url(fallback["jpeg"]),
+        "width": entries[-1]["width"],
+        "height": entries[-1]["height"],
+    }
+
+
+@register.filter
 def short_time(moment: datetime | None) -> str:
     """ "14:05" for a time today, "27 Nov" for an earlier day (local time)."""
     if not moment:

@@ -1,0 +1,70 @@
+"""The newsroom's roles as auth groups: Writer, Editor and Administrator.
+
+The data migration 0003_roles and `manage.py setup_roles` call setup_roles();
+run the command again after adding models so the groups cover them.
+"""
+
+from django.apps import apps as global_apps
+from django.db.models import Q
+
+WRITER = "Writer"
+EDITOR = "Editor"
+ADMINISTRATOR = "Administrator"
+
+PUBLISH_PERMISSION = "articles.publish_article"
+
+# Writers start and edit their own stories (ArticleAdmin limits them to their
+# own unpublished ones), pick taxonomy and authors, upload pictures and
+# arrange links, bylines and galleries inside their stories.
+WRITER_PERMISSIONS = [
+    "articles.add_article",
+    "articles.change_article",
+    "articles.view_article",
+    "articles.view_section",
+    "articles.view_region",
+    "articles.view_source",
+    "articles.view_author",
+    "articles.add_image",
+    "articles.view_image",
+    "articles.view_articlenote",
+    "taggit.view_tag",
+    *(
+        f"articles.{action}_{model}"
+        for model in ("byline", "readmorelink", "seealsolink", "galleryimage")
+        for action in ("add", "change", "delete", "view")
+    ),
+]
+
+
+def setup_roles(apps=global_apps) -> None:
+    """Create the three groups, or reset their permissions to the ones above.
+
+    Editors get every permission of the articles and taggit apps (publishing
+    included); Administrators every permission there is. Works with the
+    historical app registry of a migration too.
+    """
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+
+    def named(names: list[str]) -> list:
+        query = Q(pk__in=[])
+        for name in names:
+            app_label, codename = name.split(".")
+            query |= Q(content_type__app_label=app_label, codename=codename)
+        found = list(Permission.objects.filter(query))
+        if len(found) != len(names):
+            raise LookupError(f"Missing permissions for the {WRITER} role.")
+        return found
+
+    roles = {
+        WRITER: named(WRITER_PERMISSIONS),
+        EDITOR: list(
+            Permission.objects.filter(
+                content_type__app_label__in=["articles", "taggit"]
+            )
+        ),
+        ADMINISTRATOR: list(Permission.objects.all()),
+    }
+    for name, permissions in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions)

@@ -1,0 +1,377 @@
+"""Uploads in the admin: pictures checked by content, limits, metadata
+stripped; MP4 videos with a poster; several gallery photos at once."""
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image as PILImage
+
+from articles.models import Article, GalleryImage, Image
+
+from .factories import image_bytes, make_article, make_image, make_section
+from .test_workflow import edit_form, publish_fields, writer_form
+
+pytestmark = pytest.mark.django_db
+
+IMAGE_ADD = reverse("admin:articles_image_add")
+ARTICLE_ADD = reverse("admin:articles_article_add")
+
+
+def stored_files() -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def upload(name: str, content: bytes, content_type: str = "image/jpeg"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def image_form(file, **overrides) -> dict:
+    data = {
+        "file": file,
+        "alt_text": "Choir singing in the cathedral",
+        "caption": "",
+        "credit": "",
+        "focal_x": "50",
+        "focal_y": "50",
+    }
+    return data | overrides
+
+
+def jpeg_with_gps() -> bytes:
+    exif = PILImage.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (31.0, 33.0, 0.0), 3: "E", 4: (74.0, 20.0, 0.0)}
+    buffer = BytesIO()
+    PILImage.new("RGB", (900, 600), (200, 30, 30)).save(
+        buffer, "JPEG", exif=exif.tobytes()
+    )
+    return buffer.getvalue()
+
+
+def bomb(size: tuple[int, int]) -> bytes:
+    """A small PNG that decodes to `size` pixels."""
+    buffer = BytesIO()
+    PILImage.new("1", size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def errors_of(response) -> str:
+    return " ".join(response.context["adminform"].form.errors.get("file", []))
+
+
+# Pictures
+
+
+def test_upload_strips_gps_and_camera_metadata(editor_client):
+    content = jpeg_with_gps()
+    assert PILImage.open(BytesIO(content)).getexif().get_ifd(0x8825)  # has GPS
+    response = editor_client.post(IMAGE_ADD, image_form(upload("holiday.jpg", content)))
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert (image.width, image.height) == (900, 600)
+    with default_storage.open(image.file.name) as stored:
+        picture = PILImage.open(stored)
+        assert picture.format == "JPEG"
+        assert dict(picture.getexif()) == {}
+    for entry in [*image.renditions, *image.crops["card"]]:
+        with default_storage.open(entry["jpeg"]) as stored:
+            assert dict(PILImage.open(stored).getexif()) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("photo.jpg", b"Just some text, not a picture.\n" * 20, "is not a JPEG, PNG"),
+        (
+            "photo.jpg",
+            image_bytes((64, 48), "BMP"),
+            "is not a JPEG, PNG, WebP or GIF picture",
+        ),
+        ("cut.jpg", image_bytes((640, 480))[:600], "is not a JPEG, PNG"),
+        ("bomb.png", bomb((20000, 20000)), "has too many pixels"),
+        ("huge.png", bomb((8000, 6000)), "has too many pixels (8000×6000)"),
+    ],
+    ids=[
+        "text-renamed-jpg",
+        "bmp",
+        "truncated",
+        "decompression-bomb",
+        "too-many-pixels",
+    ],
+)
+def test_bad_picture_is_refused_and_nothing_is_stored(
+    editor_client, name, content, message
+):
+    response = editor_client.post(IMAGE_ADD, image_form(upload(name, content)))
+    assert response.status_code == 200
+    assert message in errors_of(response)
+    assert not Image.objects.exists()
+    assert stored_files() == set()
+
+
+def test_thirty_megabyte_upload_is_refused_by_size(editor_client):
+    content = b"\xff\xd8\xff" + bytes(30 * 1024 * 1024)
+    response = editor_client.post(IMAGE_ADD, image_form(upload("big.jpg", content)))
+    assert response.status_code == 200
+    assert "The file is 30.0\xa0MB; the limit is 20.0\xa0MB." in errors_of(response)
+    assert not Image.objects.exists()
+    assert stored_files() == set()
+
+
+def test_alt_text_is_required(editor_client):
+    response = editor_client.post(
+        IMAGE_ADD, image_form(upload("ok.jpg", image_bytes()), alt_text="")
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["alt_text"]
+    assert stored_files() == set()
+
+
+@pytest.mark.parametrize(
+    ("pil_format", "extension"), [("PNG", "png"), ("WEBP", "webp"), ("GIF", "gif")]
+)
+def test_png_webp_and_gif_are_accepted_and_named_by_content(
+    editor_client, pil_format, extension
+):
+    content = image_bytes((300, 200), pil_format)
+    # The name claims JPEG; the stored file is named after what it is.
+    response = editor_client.post(IMAGE_ADD, image_form(upload("wrong.jpg", content)))
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert image.file.name.endswith(f".{extension}")
+    assert image.renditions and image.crops["thumbnail"]
+
+
+def test_animated_gif_keeps_its_frames():
+    from articles.uploads import clean_image_upload
+
+    frames = [PILImage.new("RGB", (40, 30), c) for c in ("red", "green", "blue")]
+    buffer = BytesIO()
+    frames[0].save(
+        buffer, "GIF", save_all=True, append_images=frames[1:], comment=b"secret"
+    )
+    cleaned = clean_image_upload(upload("anim.gif", buffer.getvalue(), "image/gif"))
+    picture = PILImage.open(BytesIO(cleaned.read()))
+    assert picture.n_frames == 3
+    assert "comment" not in picture.info
+
+
+# Renditions and the focal point
+
+
+def two_colour_picture() -> bytes:
+    """1600×400: red on the left half, blue on the right."""
+    picture = PILImage.new("RGB", (1600, 400), (220, 0, 0))
+    picture.paste((0, 0, 220), (800, 0, 1600, 400))
+    buffer = BytesIO()
+    picture.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def centre_colour(name: str) -> tuple[int, int, int]:
+    with default_storage.open(name) as stored:
+        picture = PILImage.open(stored).convert("RGB")
+        return picture.getpixel((picture.width // 2, picture.height // 2))
+
+
+def test_crops_follow_the_focal_point_and_are_remade_when_it_moves(editor_client):
+    editor_client.post(
+        IMAGE_ADD,
+        image_form(upload("two.png", two_colour_picture()), focal_x="5"),
+    )
+    image = Image.objects.get()
+    thumbnail = image.crops["thumbnail"][-1]
+    assert (thumbnail["width"], thumbnail["height"]) == (320, 320)
+    assert centre_colour(thumbnail["jpeg"])[0] > 150  # red: the left part
+    assert image.crops["card"][-1]["height"] == round(
+        image.crops["card"][-1]["width"] * 9 / 16
+    )
+
+    url = reverse("admin:articles_image_change", args=[image.pk])
+    response = editor_client.post(url, image_form("", focal_x="95"))
+    assert response.status_code == 302
+    image.refresh_from_db()
+    moved = image.crops["thumbnail"][-1]
+    assert moved["jpeg"] != thumbnail["jpeg"]
+    assert centre_colour(moved["jpeg"])[2] > 150  # blue: the right part
+
+
+def test_cards_use_the_card_crop_and_the_lead_the_lead_crop(client):
+    image = make_image(size=(1200, 800))
+    make_article(lead_image=image, front_page_rank=1)
+    make_article(lead_image=image)
+    body = client.get("/").content.decode()
+    assert "/lead-50-50-" in body
+    assert "/card-50-50-" in body
+
+
+def test_crop_box_stays_inside_the_picture():
+    from articles.images import crop_box
+
+    assert crop_box((1600, 400), 1.0, 0, 50) == (0, 0, 400, 400)
+    assert crop_box((1600, 400), 1.0, 100, 50) == (1200, 0, 1600, 400)
+    assert crop_box((1600, 900), 16 / 9, 50, 50) == (0, 0, 1600, 900)
+    assert crop_box((400, 1600), 16 / 9, 50, 0) == (0, 0, 400, 225)
+
+
+# Video
+
+
+def mp4_bytes(brand: bytes = b"mp42") -> bytes:
+    ftyp = b"\x00\x00\x00\x18ftyp" + brand + b"\x00\x00\x00\x00" + brand + b"isom"
+    return ftyp + b"\x00\x00\x00\x08free" + b"\x00\x00\x00\x10mdat" + bytes(8)
+
+
+def video_form(section, **overrides) -> dict:
+    data = writer_form(
+        section, kind="video", status="draft", headline="Video story", slug="video"
+    )
+    return data | overrides
+
+
+def test_mp4_upload_with_a_poster_is_accepted(editor_client):
+    poster = make_image()
+    data = video_form(make_section(), lead_image=poster.pk)
+    data["video_file"] = upload("clip.mp4", mp4_bytes(), "video/mp4")
+    response = editor_client.post(ARTICLE_ADD, data)
+    assert response.status_code == 302
+    story = Article.objects.get(slug="video")
+    assert story.video_file.name.endswith(".mp4")
+    preview = editor_client.get(reverse("articles:article-preview", args=[story.pk]))
+    assert f'src="{story.video_file.url}"' in preview.content.decode()
+    assert "poster=" in preview.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("clip.mp4", b"not a video at all" * 10, "is not an MP4 video"),
+        ("clip.mp4", mp4_bytes(b"qt  ").replace(b"isom", b"qt  "), "is not an MP4"),
+        ("clip.avi", mp4_bytes(), "File extension “avi” is not allowed"),
+    ],
+    ids=["text-renamed-mp4", "quicktime", "avi-name"],
+)
+def test_bad_video_file_is_refused(editor_client, name, content, message):
+    data = video_form(make_section(), lead_image=make_image().pk)
+    data["video_file"] = upload(name, content, "video/mp4")
+    response = editor_client.post(ARTICLE_ADD, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Article.objects.exists()
+    assert not [name for name in stored_files() if name.startswith("video/")]
+
+
+def test_uploaded_video_needs_a_poster(editor_client):
+    data = video_form(make_section())
+    data["video_file"] = upload("clip.mp4", mp4_bytes(), "video/mp4")
+    response = editor_client.post(ARTICLE_ADD, data)
+    assert "An uploaded video needs a lead image" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_video_address_and_file_together_are_refused(editor_client):
+    data = video_form(
+        make_section(),
+        lead_image=make_image().pk,
+        video_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    )
+    data["video_file"] = upload("clip.mp4", mp4_bytes(), "video/mp4")
+    response = editor_client.post(ARTICLE_ADD, data)
+    assert "Give a video address or an MP4 file, not both." in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_vimeo_address_is_embedded_without_tracking(editor_client):
+    data = video_form(make_section(), video_url="https://vimeo.com/76979871")
+    assert editor_client.post(ARTICLE_ADD, data).status_code == 302
+    story = Article.objects.get(slug="video")
+    page = editor_client.get(reverse("articles:article-preview", args=[story.pk]))
+    assert (
+        'src="https://player.vimeo.com/video/76979871?dnt=1"' in page.content.decode()
+    )
+
+
+# Galleries
+
+
+def test_several_gallery_photos_upload_at_once_after_the_existing_ones(editor_client):
+    story = make_article(kind=Article.Kind.GALLERY)
+    GalleryImage.objects.create(article=story, image=make_image(), position=1)
+    data = edit_form(story) | publish_fields(story.published_at)
+    data |= {
+        "gallery_items-TOTAL_FORMS": "1",
+        "gallery_items-INITIAL_FORMS": "1",
+        "gallery_items-0-id": story.gallery_items.get().pk,
+        "gallery_items-0-article": story.pk,
+        "gallery_items-0-image": story.gallery_items.get().image_id,
+        "gallery_items-0-position": "1",
+        "gallery_alt_text": "Easter procession in Karachi",
+        "gallery_photos": [
+            upload(f"p{n}.jpg", image_bytes((400, 300), color=(n * 60, 0, 0)))
+            for n in (1, 2, 3)
+        ],
+    }
+    response = editor_client.post(
+        reverse("admin:articles_article_change", args=[story.pk]), data, follow=True
+    )
+    assert "3 photos added to the gallery." in response.content.decode()
+    items = list(story.gallery_items.select_related("image"))
+    assert [item.position for item in items] == [1, 2, 3, 4]
+    assert items[3].image.alt_text == "Easter procession in Karachi, photo 4"
+    page = editor_client.get(story.get_absolute_url()).content.decode()
+    assert "4 / 4" in page
+
+
+def test_gallery_upload_with_one_bad_file_stores_nothing(editor_client):
+    story = make_article(kind=Article.Kind.GALLERY)
+    before = stored_files()
+    data = edit_form(story) | publish_fields(story.published_at)
+    data |= {
+        "gallery_alt_text": "Procession",
+        "gallery_photos": [
+            upload("good.jpg", image_bytes()),
+            upload("notes.jpg", b"plain text pretending"),
+        ],
+    }
+    response = editor_client.post(
+        reverse("admin:articles_article_change", args=[story.pk]), data
+    )
+    assert response.status_code == 200
+    assert "“notes.jpg” is not a JPEG, PNG, WebP or GIF picture" in (
+        response.content.decode()
+    )
+    assert not story.gallery_items.exists()
+    assert Image.objects.count() == 0
+    assert stored_files() == before
+
+
+def test_gallery_upload_needs_alt_text(editor_client):
+    story = make_article(kind=Article.Kind.GALLERY)
+    data = edit_form(story) | publish_fields(story.published_at)
+    data["gallery_photos"] = [upload("good.jpg", image_bytes())]
+    response = editor_client.post(
+        reverse("admin:articles_article_change", args=[story.pk]), data
+    )
+    assert "Describe the new photos" in response.content.decode()
+    assert not story.gallery_items.exists()
+
+
+def test_replacing_the_file_makes_new_renditions_and_crops(editor_client):
+    editor_client.post(
+        IMAGE_ADD, image_form(upload("first.jpg", image_bytes(color=(200, 0, 0))))
+    )
+    image = Image.objects.get()
+    old = {image.renditions[0]["jpeg"], image.crops["card"][0]["jpeg"]}
+    url = reverse("admin:articles_image_change", args=[image.pk])
+    replacement = upload("second.jpg", image_bytes(color=(0, 0, 200)))
+    assert editor_client.post(url, image_form(replacement)).status_code == 302
+    image.refresh_from_db()
+    new = {image.renditions[0]["jpeg"], image.crops["card"][0]["jpeg"]}
+    assert not old & new
+    assert centre_colour(image.crops["card"][0]["jpeg"])[2] > 150
