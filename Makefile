@@ -7,7 +7,7 @@ DEV_ENV := DJANGO_DEV=1
 TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 
 .DEFAULT_GOAL := help
-.PHONY: help run test chromium lint format check clean
+.PHONY: help run test chromium lint format check clean bench-search
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ check: $(BIN)/.installed ## Migrations up to date and deploy checks clean
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SECRET_KEY=check-deploy-abcdefghijklmnopqrstuvwxyz-0123456789-ABCDEFGH ALLOWED_HOSTS=news.example.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_bench
+bench-search: $(BIN)/.installed ## Search latency at 100,000 stories (PostgreSQL at BENCH_DATABASE_URL)
+	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_search
 
 clean: ## Remove the virtualenv, database and generated media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -347,6 +347,7 @@ class ArticleAdmin(VersionAdmin):
                         "lead_image_caption",
                         "video_url",
                         "video_file",
+                        "video_duration",
                         "gallery_photos",
                         "gallery_alt_text",
                     ]

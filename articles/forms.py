@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django import forms
 from django.contrib import admin
@@ -15,8 +15,9 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from .html import sanitize
-from .models import Article, Image
+from .models import Article, Image, Region, Section
 from .roles import PUBLISH_PERMISSION
+from .search import MAX_QUERY_LENGTH
 from .uploads import check_mp4_upload, clean_image_upload
 
 # What the body editor offers. html.ALLOWED_TAGS must allow everything these
@@ -271,3 +272,54 @@ class ArticleActionForm(ActionForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="For “Schedule” and “Mark as breaking until”.",
     )
+
+
+# Dates outside these bounds cannot be stories, and date.max plus a day
+# would overflow.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+
+
+class SearchForm(forms.Form):
+    """The reader's search: words, and optional section, region and dates."""
+
+    q = forms.CharField(
+        label="Search for",
+        max_length=MAX_QUERY_LENGTH,
+        required=False,
+        error_messages={"max_length": "Please use at most %(limit_value)d characters."},
+    )
+    section = forms.ModelChoiceField(
+        Section.objects.only("name", "slug"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All sections",
+    )
+    region = forms.ModelChoiceField(
+        Region.objects.only("name", "slug"),
+        to_field_name="slug",
+        required=False,
+        empty_label="All regions",
+    )
+    since = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in ("since", "until"):
+            day = cleaned.get(name)
+            if day and not EARLIEST_DAY <= day <= LATEST_DAY:
+                self.add_error(name, "Please choose a date between 1900 and 2100.")
+                cleaned[name] = None
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The “From” date must come before “To”.")
+        return cleaned

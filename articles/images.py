@@ -63,11 +63,16 @@ def _save(image: PILImage.Image, stem: str) -> dict:
     entry = {"width": image.width, "height": image.height}
     for ext, (pil_format, options) in FORMATS.items():
         name = f"{stem}.{'jpg' if ext == 'jpeg' else ext}"
-        if not default_storage.exists(name):
+        if default_storage.exists(name):
+            size = default_storage.size(name)
+        else:
             buffer = BytesIO()
             image.save(buffer, pil_format, **options)
             default_storage.save(name, ContentFile(buffer.getvalue()))
+            size = buffer.tell()
         entry[ext] = name
+        # Byte sizes serve feeds, whose enclosures state a length.
+        entry[f"{ext}_size"] = size
     return entry
 
 
@@ -81,9 +86,11 @@ def _widths(widths: tuple[int, ...], available: int) -> list[int]:
 def make_renditions(file) -> list[dict]:
     """Write renditions of the image `file` to default storage and describe them.
 
-    Returns one entry per width: {"width", "height", "webp", "jpeg"}, the last
-    two being storage names. Names derive from the file's content, so a
-    changed original gets new renditions and caches never serve stale ones.
+    Returns one entry per width: {"width", "height", "webp", "jpeg",
+    "webp_size", "jpeg_size"}: storage names and their sizes in bytes (feeds
+    give the size of an enclosure; entries made before sizes were recorded
+    lack them). Names derive from the file's content, so a changed original
+    gets new renditions and caches never serve stale ones.
     """
     content, prefix = _read(file)
     original = _open_rgb(content)
@@ -130,3 +137,14 @@ def make_crops(file, focal_x: int, focal_y: int) -> dict:
             entries.append(_save(resized, stem))
         crops[slot] = entries
     return crops
+
+
+def rendition_for(image, width: int) -> dict | None:
+    """The smallest rendition of `image` at least `width` pixels wide, or the
+    largest there is; None for an image without renditions."""
+    if not image or not image.renditions:
+        return None
+    for rendition in image.renditions:
+        if rendition["width"] >= width:
+            return rendition
+    return image.renditions[-1]

@@ -1,6 +1,7 @@
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
@@ -246,6 +247,12 @@ class Article(models.Model):
         validators=[FileExtensionValidator(["mp4"])],
         help_text="Or an MP4 file; the lead image is its poster.",
     )
+    video_duration = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="Length of the video, e.g. 2:35 or 1:02:10. Search engines "
+        "show it next to the video.",
+    )
     tags = TaggableManager(blank=True, related_name="stories")
     published_at = models.DateTimeField(
         null=True,
@@ -285,6 +292,11 @@ class Article(models.Model):
         related_name="created_stories",
         help_text="The account that started the story; writers edit only their own.",
     )
+    # Weighted full-text document for search on PostgreSQL, refreshed after
+    # each change by articles.search; unused (empty) on SQLite. Its GIN index
+    # and the trigram index on the headline are created by migration
+    # 0003_discovery on PostgreSQL only.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -566,3 +578,30 @@ class ArticleNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+class StoryViews(models.Model):
+    """How many readers opened a story on one day (local date), as counted by
+    the beacon on story pages. One row per story per day; no reader data."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="daily_views"
+    )
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "story views"
+        verbose_name_plural = "story views"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "day"], name="articles_storyviews_once_a_day"
+            ),
+        ]
+        indexes = [
+            # "Most read" lists: the counts of the last few days.
+            models.Index(fields=["day"], name="articles_storyviews_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} on {self.day}: {self.views}"

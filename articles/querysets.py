@@ -1,9 +1,13 @@
 """Query shapes for every page: the performance contract of the site."""
 
-from django.db import models
-from django.db.models import F, Prefetch
-from django.db.models.functions import RowNumber
+from datetime import timedelta
+
+from django.db import connections, models
+from django.db.models import F, Prefetch, Q, Value
+from django.db.models.functions import Concat, RowNumber
 from django.utils import timezone
+
+from . import search as text_search
 
 # How many of the newest stories the front page's section blocks and region
 # strip choose from.
@@ -41,7 +45,28 @@ class ArticleQuerySet(models.QuerySet):
     def for_listing(self) -> "ArticleQuerySet":
         """What a story card needs (section, lead image) in the same query,
         without the body."""
-        return self.select_related("section", "lead_image").defer("body")
+        return self.select_related("section", "lead_image").defer(
+            "body", "search_vector"
+        )
+
+    def for_feed(self) -> "ArticleQuerySet":
+        """A feed item: the listing shape plus source, ordered bylines and
+        tags, in three queries whatever the number of stories."""
+        from .models import Byline
+
+        return (
+            self.for_listing()
+            .select_related("source")
+            .prefetch_related(
+                Prefetch(
+                    "bylines",
+                    queryset=Byline.objects.select_related("author").order_by(
+                        "position", "pk"
+                    ),
+                ),
+                "tags",
+            )
+        )
 
     def for_detail(self) -> "ArticleQuerySet":
         """Everything the article page shows, in a fixed number of queries:
@@ -58,7 +83,8 @@ class ArticleQuerySet(models.QuerySet):
         )
 
         visible = is_published("target__")
-        return self.select_related("section", "source", "lead_image").prefetch_related(
+        stories = self.select_related("section", "source", "lead_image")
+        return stories.defer("search_vector").prefetch_related(
             Prefetch(
                 "bylines",
                 queryset=Byline.objects.select_related("author").order_by(
@@ -91,6 +117,174 @@ class ArticleQuerySet(models.QuerySet):
                 "notes", queryset=ArticleNote.objects.order_by("created_at", "pk")
             ),
         )
+
+    def most_read(self, hours: int) -> "ArticleQuerySet":
+        """Stories by their views in the last `hours`, most first, from the
+        daily counts: the first day of the window counts in proportion to
+        the part of it inside the window. Stories without views are left
+        out; one query."""
+        now = timezone.localtime()
+        start = now - timedelta(hours=hours)
+        first_day = start.date()
+        day_start = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        inside = 1 - (start - day_start) / timedelta(days=1)
+        views = models.Case(
+            models.When(
+                daily_views__day=first_day,
+                then=F("daily_views__views") * Value(inside),
+            ),
+            default=F("daily_views__views"),
+            output_field=models.FloatField(),
+        )
+        return (
+            self.filter(daily_views__day__gte=first_day)
+            .annotate(recent_views=models.Sum(views))
+            .filter(recent_views__gt=0)
+            .order_by("-recent_views", "-published_at", "-pk")
+        )
+
+    def search(self, query: str) -> "ArticleQuerySet":
+        """Stories matching a reader's query, best first: headline matches
+        above standfirst, tag, body and author matches, newer above older.
+        Only the newest SEARCH_CANDIDATES matches are ranked and returned.
+
+        PostgreSQL: the stored weighted vector, web-search syntax ("quoted
+        phrases", -exclusions, OR) with stemming, and each row annotated with
+        `search_headline` and `search_snippet` (text with match markers) for
+        `articles.search.highlight()`. SQLite: every word or "phrase" must
+        appear (and no -word) in the headline, standfirst, body, a tag or an
+        author's name, case-insensitively but unstemmed.
+        """
+        if connections[self.db].vendor == "postgresql":
+            return self._search_postgresql(query)
+        return self._search_fallback(query)
+
+    def _search_postgresql(self, query: str) -> "ArticleQuerySet":
+        from django.contrib.postgres.search import (
+            SearchHeadline,
+            SearchQuery,
+            SearchRank,
+        )
+
+        config = text_search.SEARCH_CONFIG
+        ts_query = SearchQuery(query, search_type="websearch", config=config)
+        # Age in days; a story loses at most half its rank as it gets older,
+        # so a headline match stays above a fresher body match.
+        age = models.Func(
+            F("published_at"),
+            template="EXTRACT(EPOCH FROM (NOW() - %(expressions)s)) / 86400.0",
+            output_field=models.FloatField(),
+        )
+        freshness = Value(0.5) + Value(0.5) / (Value(1.0) + age / Value(30.0))
+        rank = SearchRank(
+            F("search_vector"), ts_query, weights=text_search.RANK_WEIGHTS
+        )
+        body_text = models.Func(
+            F("body"),
+            Value("<[^>]*>"),
+            Value(" "),
+            Value("g"),
+            function="regexp_replace",
+            output_field=models.TextField(),
+        )
+        marks = {
+            "config": config,
+            "start_sel": text_search.MARK_START,
+            "stop_sel": text_search.MARK_END,
+        }
+        return (
+            self.filter(pk__in=newest_matches(self.filter(search_vector=ts_query)))
+            .annotate(
+                search_rank=rank * freshness,
+                search_headline=SearchHeadline(
+                    "headline", ts_query, highlight_all=True, **marks
+                ),
+                search_snippet=SearchHeadline(
+                    Concat(
+                        "standfirst",
+                        Value(" "),
+                        body_text,
+                        output_field=models.TextField(),
+                    ),
+                    ts_query,
+                    max_words=text_search.SNIPPET_WORDS // 2,
+                    min_words=15,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                    **marks,
+                ),
+            )
+            .order_by("-search_rank", "-published_at", "-pk")
+        )
+
+    def _search_fallback(self, query: str) -> "ArticleQuerySet":
+        from .models import Article
+
+        words, excluded = text_search.parse_query(query)
+        if not words:
+            return self.none()
+
+        def anywhere(term: str) -> Q:
+            tagged = Article.objects.filter(tags__name__icontains=term)
+            written = Article.objects.filter(authors__name__icontains=term)
+            return (
+                Q(headline__icontains=term)
+                | Q(standfirst__icontains=term)
+                | Q(body__icontains=term)
+                | Q(pk__in=tagged.values("pk"))
+                | Q(pk__in=written.values("pk"))
+            )
+
+        matches = self
+        for word in words:
+            matches = matches.filter(anywhere(word))
+        for word in excluded:
+            matches = matches.exclude(anywhere(word))
+        stories = self.filter(pk__in=newest_matches(matches))
+        in_headline = Q()
+        in_standfirst = Q()
+        for word in words:
+            in_headline &= Q(headline__icontains=word)
+            in_standfirst &= Q(standfirst__icontains=word)
+        return stories.annotate(
+            search_rank=models.Case(
+                models.When(in_headline, then=Value(3.0)),
+                models.When(in_standfirst, then=Value(2.0)),
+                default=Value(1.0),
+                output_field=models.FloatField(),
+            ),
+            search_headline=F("headline"),
+            search_snippet=Concat(
+                "standfirst", Value(" "), "body", output_field=models.TextField()
+            ),
+        ).order_by("-search_rank", "-published_at", "-pk")
+
+    def search_similar(self, query: str) -> "ArticleQuerySet":
+        """Typo tolerance: stories whose headline contains a word like the
+        query's ("goverment" finds "government"), most similar first. Uses the
+        trigram index on PostgreSQL; on SQLite it finds nothing."""
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        if connections[self.db].vendor != "postgresql" or len(query) < 3:
+            return self.none()
+        return (
+            self.filter(headline__trigram_word_similar=query)
+            .annotate(
+                similarity=TrigramWordSimilarity(query, "headline"),
+                search_headline=F("headline"),
+                search_snippet=F("standfirst"),
+            )
+            .order_by("-similarity", "-published_at", "-pk")
+        )
+
+
+def newest_matches(matches: ArticleQuerySet) -> ArticleQuerySet:
+    """The ids of the newest SEARCH_CANDIDATES matches. Search ranks only
+    these, so a word found in most stories costs no more than a rare one;
+    readers reach older stories with the date filters."""
+    return matches.order_by("-published_at", "-pk").values("pk")[
+        : text_search.SEARCH_CANDIDATES
+    ]
 
 
 def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
@@ -199,3 +393,17 @@ def _newest_within(group: str, prefix: str) -> models.Window:
         partition_by=F(group),
         order_by=[F(f"{prefix}published_at").desc(), F(f"{prefix}id").desc()],
     )
+
+
+def most_read_stories(count: int = 5) -> dict:
+    """The "Most read" lists of the last 24 hours and 7 days, in 2 queries."""
+    from .models import Article
+
+    def top(hours: int) -> list:
+        return list(
+            Article.objects.published()
+            .most_read(hours)
+            .only("headline", "slug", "published_at")[:count]
+        )
+
+    return {"most_read_day": top(24), "most_read_week": top(24 * 7)}

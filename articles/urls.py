@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "articles"
 
@@ -11,6 +11,33 @@ urlpatterns = [
     path("tag/<slug:slug>/", views.tag_detail, name="tag-detail"),
     path("author/<slug:slug>/", views.author_detail, name="author-detail"),
     path("video/", views.video_list, name="video-list"),
+    path("search/", views.search, name="search"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("stats/view/", views.story_view_beacon, name="story-view-beacon"),
+    path("sitemap.xml", views.sitemap_index, name="sitemap-index"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
+    path("feed/", feeds.LatestStoriesFeed(), name="latest-feed"),
+    path("feed/atom/", feeds.AtomLatestStoriesFeed(), name="latest-atom-feed"),
+    path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section-feed"),
+    path(
+        "section/<slug:slug>/feed/atom/",
+        feeds.AtomSectionFeed(),
+        name="section-atom-feed",
+    ),
+    path("region/<slug:slug>/feed/", feeds.RegionFeed(), name="region-feed"),
+    path(
+        "region/<slug:slug>/feed/atom/",
+        feeds.AtomRegionFeed(),
+        name="region-atom-feed",
+    ),
+    path("tag/<slug:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
+    path("tag/<slug:slug>/feed/atom/", feeds.AtomTagFeed(), name="tag-atom-feed"),
+    path("author/<slug:slug>/feed/", feeds.AuthorFeed(), name="author-feed"),
+    path(
+        "author/<slug:slug>/feed/atom/",
+        feeds.AtomAuthorFeed(),
+        name="author-atom-feed",
+    ),
     path("news/<int:pk>/", views.article_redirect, name="article-short"),
     path("news/<int:pk>/<slug:slug>/", views.article_detail, name="article-detail"),
     path("preview/<int:pk>/", views.article_preview, name="article-preview"),

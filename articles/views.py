@@ -1,14 +1,25 @@
+import re
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 from taggit.models import Tag
 
+from . import mostread, seo
+from . import search as text_search
+from .forms import SearchForm
 from .models import Article, Author, Region, Section
-from .querysets import front_page_stories
+from .querysets import front_page_stories, most_read_stories
+from .sitemaps import SITEMAPS
 
 PAGE_SIZE = 20
 # Listings go this deep; older stories are found through search and sitemaps.
@@ -34,7 +45,9 @@ def paginate(request: HttpRequest, stories) -> Page:
 @require_safe
 @public_page
 def front_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "articles/front_page.html", front_page_stories())
+    context = front_page_stories() | most_read_stories()
+    context["structured_data"] = seo.front_page_data(request)
+    return render(request, "articles/front_page.html", context)
 
 
 @require_safe
@@ -115,7 +128,12 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return render(
         request,
         "articles/article_detail.html",
-        {"article": article, "current_section": article.section.slug},
+        {
+            "article": article,
+            "current_section": article.section.slug,
+            "structured_data": seo.article_data(article, request),
+            **most_read_stories(),
+        },
     )
 
 
@@ -136,3 +154,105 @@ def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@public_page
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    context = {
+        "form": form,
+        "query": "",
+        "page": None,
+        "similar": False,
+        "most_ranked": text_search.SEARCH_CANDIDATES,
+    }
+    if form.is_bound and not form.is_valid():
+        # Too long, a null character, an unknown section or impossible dates.
+        response = render(request, "articles/search.html", context, status=400)
+    elif not form.is_bound or not form.cleaned_data["q"].strip():
+        response = render(request, "articles/search.html", context)
+    else:
+        query = form.cleaned_data["q"].strip()
+        stories = filter_stories(Article.objects.published(), form.cleaned_data)
+        page = Paginator(stories.search(query).for_listing(), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        if page.paginator.count == 0:
+            # Nothing matched as typed: offer headlines with similar words.
+            similar = stories.search_similar(query).for_listing()
+            page = Paginator(similar, PAGE_SIZE).get_page(request.GET.get("page"))
+            context["similar"] = page.paginator.count > 0
+        page.object_list = text_search.highlight(page.object_list, query)
+        context |= {"query": query, "page": page}
+        response = render(request, "articles/search.html", context)
+    # Result pages are thin and endless; keep them out of search engines.
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def filter_stories(stories, filters: dict):
+    """Apply the search form's section, region and date range (local days)."""
+    if filters.get("section"):
+        stories = stories.filter(section=filters["section"])
+    if filters.get("region"):
+        stories = stories.filter(regions=filters["region"])
+    if filters.get("since"):
+        start = timezone.make_aware(datetime.combine(filters["since"], time.min))
+        stories = stories.filter(published_at__gte=start)
+    if filters.get("until"):
+        end = datetime.combine(filters["until"] + timedelta(days=1), time.min)
+        stories = stories.filter(published_at__lt=timezone.make_aware(end))
+    return stories
+
+
+@require_safe
+@public_page
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    return sitemap_views.index(
+        request, SITEMAPS, sitemap_url_name="articles:sitemap-section"
+    )
+
+
+@require_safe
+@public_page
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    return sitemap_views.sitemap(
+        request, SITEMAPS, section=section, template_name="articles/sitemap.xml"
+    )
+
+
+@require_safe
+@public_page
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    context = {
+        "sitemap_url": request.build_absolute_uri(reverse("articles:sitemap-index")),
+        "news_sitemap_url": request.build_absolute_uri(
+            reverse("articles:sitemap-section", kwargs={"section": "news"})
+        ),
+    }
+    return render(
+        request, "robots.txt", context, content_type="text/plain; charset=utf-8"
+    )
+
+
+# Story ids are positive bigints; anything else is not a story.
+MAX_STORY_ID = 2**63 - 1
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def story_view_beacon(request: HttpRequest) -> HttpResponse:
+    """Count a view of a published story for "Most read" (see mostread.py).
+    Sent by static/js/beacon.js; carries no cookie and sets none."""
+    story = request.POST.get("story", "")
+    if not re.fullmatch(r"[0-9]{1,19}", story) or not 0 < int(story) <= MAX_STORY_ID:
+        return HttpResponseBadRequest("Expected a story id.")
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    if mostread.is_bot(user_agent):
+        return HttpResponse(status=204)
+    if not Article.objects.published().filter(pk=int(story)).exists():
+        return HttpResponse("No such story.", status=404)
+    mostread.count_view(request, int(story))
+    mostread.flush_if_due()
+    return HttpResponse(status=204)

@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    # Trigram lookups for search on PostgreSQL; inert on SQLite.
+    "django.contrib.postgres",
     "taggit",
     "reversion",
     "django_prose_editor",
@@ -213,6 +216,14 @@ X_FRAME_OPTIONS = "DENY"
 
 # How long a proxy or CDN may keep a public page, in seconds.
 PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)
+
+# "Most read": view counts gather in the cache (Redis when REDIS_URL is set)
+# and are written to the database at most this often, in seconds.
+MOST_READ_FLUSH_SECONDS = env_int("MOST_READ_FLUSH_SECONDS", 60)
+# Behind a proxy that appends the client address to X-Forwarded-For (nginx's
+# $proxy_add_x_forwarded_for), take the reader's address from there when
+# telling repeat views apart. Leave off when clients reach gunicorn directly.
+USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR")
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from articles.models import (
     GalleryImage,
     ReadMoreLink,
     SeeAlsoLink,
+    StoryViews,
 )
 
 from .factories import (
@@ -209,10 +210,11 @@ def test_article_page_query_count_is_fixed(
         ReadMoreLink.objects.create(article=article, target=other)
         SeeAlsoLink.objects.create(article=article, target=other, position=n)
         GalleryImage.objects.create(article=article, image=image, position=n)
-    # Expect 10 queries: the story, bylines, regions, tags, read-more links,
-    # see-also links, gallery, corrections and updates, and the navigation's
-    # sections and regions.
-    with django_assert_max_num_queries(10):
+        StoryViews.objects.create(article=other, day=timezone.localdate(), views=n)
+    # Expect 12 queries: the story, bylines, regions, tags, read-more links,
+    # see-also links, gallery, corrections and updates, the two "Most read"
+    # lists, and the navigation's sections and regions.
+    with django_assert_max_num_queries(12):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
 

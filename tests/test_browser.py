@@ -5,10 +5,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
-from articles.models import Article
+from articles import mostread
+from articles.models import Article, StoryViews
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,6 +77,7 @@ def demo_urls(live_server):
         "gallery": gallery.get_absolute_url(),
         "video": video.get_absolute_url(),
         "region": "/region/europe/",
+        "search": "/search/?q=pakistan",
     }
 
 
@@ -132,3 +136,39 @@ def test_skip_link_appears_on_keyboard_focus(browser, live_server, demo_urls):
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
     page.close()
+
+
+def test_story_views_are_counted_by_the_beacon(browser, live_server, demo_urls):
+    cache.clear()
+    mostread.reset_counter()
+    lead = Article.objects.published().get(front_page_rank=1)
+    reader = browser.new_page(
+        viewport={"width": 1366, "height": 900},
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0",
+    )
+    with reader.expect_request("**/stats/view/") as beacon:
+        reader.goto(live_server.url + demo_urls["article"])
+    assert beacon.value.method == "POST"
+    assert beacon.value.post_data == f"story={lead.pk}"
+    reader.wait_for_load_state("networkidle")
+    # The first beacon also wrote the count to the table.
+    assert StoryViews.objects.get(article=lead).views == 1
+
+    # A reload by the same reader and a headless (bot) browser do not count.
+    reader.reload()
+    reader.wait_for_load_state("networkidle")
+    robot = browser.new_page()
+    robot.goto(live_server.url + demo_urls["article"])
+    robot.wait_for_load_state("networkidle")
+    mostread.flush()
+    assert StoryViews.objects.get(article=lead).views == 1
+
+    reader.goto(live_server.url + "/")
+    most_read = reader.locator(".most-read__list").first
+    assert most_read.locator("a").first.inner_text() == lead.headline
+    reader.screenshot(path=SCREENSHOTS / "front-most-read-desktop.png", full_page=True)
+    reader.close()
+    robot.close()
+    # Queries made after Playwright started run in its context, on a
+    # connection of their own; close it so the test database can be dropped.
+    connections.close_all()

@@ -1,9 +1,15 @@
+import json
 from datetime import datetime
 
 from django import template
 from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from ..images import rendition_for
 
 register = template.Library()
 
@@ -25,11 +31,9 @@ def rendition_url(image, width: int = 640) -> str:
     largest there is); the original file when there are none."""
     if not image:
         return ""
-    if not image.renditions:
+    rendition = rendition_for(image, int(width))
+    if rendition is None:
         return image.file.url
-    for rendition in image.renditions:
-        if rendition["width"] >= int(width):
-            break
     return default_storage.url(rendition["jpeg"])
 
 
@@ -81,3 +85,42 @@ def iso(moment: datetime | None) -> str:
     if not moment:
         return ""
     return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+# The escapes of Django's json_script: no "</script>" or "<!--" can end or
+# change the element early.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_ld(data) -> str:
+    """`data` as a JSON-LD <script> element, escaped like json_script."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(JSON_SCRIPT_ESCAPES)),
+    )
+
+
+@register.filter
+def absolute_url(url: str, request) -> str:
+    """`url` made absolute for the current request's scheme and host; an
+    address that is already absolute (say, on a CDN) is kept."""
+    if not url:
+        return ""
+    if not hasattr(request, "build_absolute_uri"):
+        return url
+    return request.build_absolute_uri(url)
+
+
+@register.filter
+def rendition(image, width: int = 1280) -> dict | None:
+    """The rendition dict (url, width, height) nearest `width` pixels."""
+    found = rendition_for(image, int(width))
+    if found is None:
+        return None
+    return {
+        "url": default_storage.url(found["jpeg"]),
+        "width": found["width"],
+        "height": found["height"],
+    }

@@ -16,6 +16,7 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from articles.models import Article, Author, Byline, Image, Region, Section, Source
+from articles.search import update_search_vectors
 
 SLUG_PREFIX = "generated-"
 SUBJECTS = [
@@ -158,3 +159,5 @@ class Command(BaseCommand):
             for article in articles
             for tag in rng.sample(tags, rng.randint(1, 4))
         )
+        # bulk_create sends no signals: index the batch for search here.
+        update_search_vectors(article.pk for article in articles)

@@ -1,0 +1,186 @@
+"""Structured data (schema.org JSON-LD) for search engines and social sites.
+
+Each function returns plain dicts; templates print them with the `json_ld`
+filter, which escapes them for a <script> element. Addresses are absolute,
+built from the request.
+"""
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import HttpRequest
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.duration import duration_iso_string
+
+from .images import rendition_for
+from .models import Article, Image
+
+SCHEMA = "https://schema.org"
+# The lead picture is offered at these widths (or the nearest rendition), so
+# search engines can pick one for each layout.
+IMAGE_WIDTHS = (640, 1280, 1920)
+LOGO = ("img/logo.png", 512, 512)
+
+
+def absolute(request: HttpRequest, url: str) -> str:
+    return request.build_absolute_uri(url)
+
+
+def image_object(request: HttpRequest, image: Image, width: int) -> dict | None:
+    rendition = rendition_for(image, width)
+    if rendition is None:
+        return None
+    return {
+        "@type": "ImageObject",
+        "url": absolute(request, default_storage.url(rendition["jpeg"])),
+        "width": rendition["width"],
+        "height": rendition["height"],
+    }
+
+
+def logo(request: HttpRequest) -> dict:
+    path, width, height = LOGO
+    return {
+        "@type": "ImageObject",
+        "url": absolute(request, static(path)),
+        "width": width,
+        "height": height,
+    }
+
+
+def organization(request: HttpRequest) -> dict:
+    return {
+        "@type": "Organization",
+        "name": settings.SITE_NAME,
+        "url": absolute(request, reverse("articles:front-page")),
+        "logo": logo(request),
+    }
+
+
+def front_page_data(request: HttpRequest) -> list[dict]:
+    """WebSite, with the search box search engines may show, and the
+    Organization behind it."""
+    search = absolute(request, reverse("articles:search"))
+    website = {
+        "@context": SCHEMA,
+        "@type": "WebSite",
+        "name": settings.SITE_NAME,
+        "url": absolute(request, reverse("articles:front-page")),
+        "description": settings.SITE_TAGLINE,
+        "inLanguage": "en",
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": f"{search}?q={{search_term_string}}",
+            },
+            "query-input": "required name=search_term_string",
+        },
+    }
+    return [website, {"@context": SCHEMA, **organization(request)}]
+
+
+def article_data(article: Article, request: HttpRequest) -> list[dict]:
+    """NewsArticle and BreadcrumbList for a story page, and VideoObject for
+    a video story. Uses what `for_detail()` prefetched: no queries."""
+    url = absolute(request, article.get_absolute_url())
+    lead_images = []
+    if article.lead_image:
+        for width in IMAGE_WIDTHS:
+            image = image_object(request, article.lead_image, width)
+            if image and image not in lead_images:
+                lead_images.append(image)
+    gallery_images = []
+    for item in article.gallery_items.all():
+        image = image_object(request, item.image, 1280)
+        if image:
+            caption = item.display_caption or item.image.alt_text
+            gallery_images.append(image | {"caption": caption})
+    modified = article.updated_at if article.is_updated else article.published_at
+
+    authors = [
+        {
+            "@type": "Person",
+            "name": byline.author.name,
+            "url": absolute(request, byline.author.get_absolute_url()),
+        }
+        for byline in article.bylines.all()
+    ]
+    if not authors:
+        authors = [organization(request)]
+
+    news_article = {
+        "@context": SCHEMA,
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": article.headline,
+        "description": article.standfirst,
+        "image": lead_images + gallery_images,
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": modified.isoformat(),
+        "author": authors,
+        "publisher": organization(request),
+        "articleSection": article.section.name,
+        "keywords": [tag.name for tag in article.tags.all()],
+        "inLanguage": "en",
+        "isAccessibleForFree": True,
+    }
+    if not news_article["image"]:
+        news_article["image"] = [default_image(request)]
+    data = [news_article, breadcrumbs(article, url, request)]
+    if article.kind == Article.Kind.VIDEO:
+        video = video_object(article, lead_images, request)
+        if video:
+            data.append(video)
+    return data
+
+
+def default_image(request: HttpRequest) -> dict:
+    return {
+        "@type": "ImageObject",
+        "url": absolute(request, static("img/share.png")),
+        "width": 1200,
+        "height": 630,
+    }
+
+
+def breadcrumbs(article: Article, url: str, request: HttpRequest) -> dict:
+    trail = [
+        ("Home", absolute(request, reverse("articles:front-page"))),
+        (article.section.name, absolute(request, article.section.get_absolute_url())),
+        (article.headline, url),
+    ]
+    return {
+        "@context": SCHEMA,
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": name, "item": item}
+            for n, (name, item) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def video_object(
+    article: Article, thumbnails: list[dict], request: HttpRequest
+) -> dict | None:
+    """VideoObject for a YouTube or Vimeo player or an uploaded MP4; None
+    for a video story with neither."""
+    video = {
+        "@context": SCHEMA,
+        "@type": "VideoObject",
+        "name": article.headline,
+        "description": article.standfirst,
+        "thumbnailUrl": [image["url"] for image in thumbnails]
+        or [default_image(request)["url"]],
+        "uploadDate": article.published_at.isoformat(),
+    }
+    if article.video_embed:
+        video["embedUrl"] = article.video_embed
+    elif article.video_file:
+        video["contentUrl"] = absolute(request, article.video_file.url)
+    else:
+        return None
+    if article.video_duration:
+        video["duration"] = duration_iso_string(article.video_duration)
+    return video
