@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -46,16 +47,18 @@ def production_env(**overrides: str) -> dict[str, str]:
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
+    """Wait until url answers; stop the process and raise if it never does."""
     deadline = time.monotonic() + seconds
     while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
+        except urllib.error.HTTPError:
+            return  # Up; what it answers is for the caller to judge.
         except OSError:
-            if time.monotonic() > deadline:
-                raise
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop(process)
+                raise RuntimeError(f"{process.args} did not answer {url}") from None
             time.sleep(0.1)
 
 
