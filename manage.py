@@ -7,6 +7,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     from django.core.management import execute_from_command_line
 
+    from newsroom.startup import load_settings_or_exit
+
+    load_settings_or_exit()
     execute_from_command_line(sys.argv)
 
 

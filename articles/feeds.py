@@ -9,7 +9,6 @@ from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from taggit.models import Tag
 
@@ -54,9 +53,7 @@ class StoryFeed(Feed):
         # request for the item methods that build absolute addresses.
         feed = copy.copy(self)
         feed.request = request
-        response = Feed.__call__(feed, request, *args, **kwargs)
-        patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
-        return response
+        return Feed.__call__(feed, request, *args, **kwargs)
 
     def stories(self, obj):
         return Article.objects.published()

@@ -26,6 +26,8 @@ from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from newsroom.requestlog import client_address
+
 REPEAT_SECONDS = 30 * 60
 BOT_AGENTS = re.compile(
     r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|"
@@ -37,17 +39,6 @@ BOT_AGENTS = re.compile(
 
 def is_bot(user_agent: str) -> bool:
     return not user_agent.strip() or bool(BOT_AGENTS.search(user_agent))
-
-
-def client_address(request: HttpRequest) -> str:
-    """The reader's address: REMOTE_ADDR, or behind a trusted proxy the
-    address it appended last to X-Forwarded-For."""
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 class LocalCounter:
@@ -74,7 +65,9 @@ class RedisCounter:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(
+            url, socket_connect_timeout=0.5, socket_timeout=0.5
+        )
         self.key = f"{prefix}:mostread:pending"
 
     def add(self, day: date, story_id: int) -> None:

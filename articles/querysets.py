@@ -407,3 +407,26 @@ def most_read_stories(count: int = 5) -> dict:
         )
 
     return {"most_read_day": top(24), "most_read_week": top(24 * 7)}
+
+
+def next_scheduled_change():
+    """The next moment a page changes by itself, with nobody saving anything:
+    a scheduled story's publication time or a breaking flag's expiry. None
+    when nothing is due. 2 queries, both on partial indexes."""
+    from .models import Article
+
+    now = timezone.now()
+    scheduled = (
+        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    expiring = (
+        Article.objects.published()
+        .filter(is_breaking=True, breaking_until__gt=now)
+        .order_by("breaking_until")
+        .values_list("breaking_until", flat=True)
+        .first()
+    )
+    return min((moment for moment in (scheduled, expiring) if moment), default=None)

@@ -1,11 +1,13 @@
-"""Keep each story's search vector in step with its text, tags and byline."""
+"""Keep each story's search vector in step with its text, tags and byline,
+and the page cache in step with everything pages show."""
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag, TaggedItem
 
-from .models import Article, Author, Byline
+from . import pagecache
+from .models import Article, Author, Byline, StoryViews
 from .search import refresh_after_commit
 
 
@@ -52,3 +54,24 @@ def tag_saved(sender, instance: Tag, using: str, **kwargs) -> None:
             tag=instance, content_type__app_label="articles"
         )
         refresh_after_commit(stories.values_list("object_id", flat=True), using)
+
+
+# Saving what pages do not show must not empty the page cache.
+NOT_SHOWN = {StoryViews}
+
+
+@receiver(post_save)
+@receiver(post_delete)
+@receiver(m2m_changed)
+def content_changed(sender, using: str, **kwargs) -> None:
+    """Any change to stories, sections, regions, sources, authors, pictures or
+    tags replaces the page cache's version: now, for this process, and again
+    once the transaction commits, so no server can keep a page rendered from
+    the data as it was before."""
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return
+    model = kwargs.get("model") or sender
+    if model._meta.app_label not in ("articles", "taggit") or model in NOT_SHOWN:
+        return
+    pagecache.invalidate()
+    transaction.on_commit(pagecache.invalidate, using=using)

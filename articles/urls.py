@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import feeds, views
+from .pagecache import public_page
 
 app_name = "articles"
 
@@ -16,26 +17,42 @@ urlpatterns = [
     path("stats/view/", views.story_view_beacon, name="story-view-beacon"),
     path("sitemap.xml", views.sitemap_index, name="sitemap-index"),
     path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
-    path("feed/", feeds.LatestStoriesFeed(), name="latest-feed"),
-    path("feed/atom/", feeds.AtomLatestStoriesFeed(), name="latest-atom-feed"),
-    path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section-feed"),
+    path("feed/", public_page(feeds.LatestStoriesFeed()), name="latest-feed"),
+    path(
+        "feed/atom/",
+        public_page(feeds.AtomLatestStoriesFeed()),
+        name="latest-atom-feed",
+    ),
+    path(
+        "section/<slug:slug>/feed/",
+        public_page(feeds.SectionFeed()),
+        name="section-feed",
+    ),
     path(
         "section/<slug:slug>/feed/atom/",
-        feeds.AtomSectionFeed(),
+        public_page(feeds.AtomSectionFeed()),
         name="section-atom-feed",
     ),
-    path("region/<slug:slug>/feed/", feeds.RegionFeed(), name="region-feed"),
+    path(
+        "region/<slug:slug>/feed/", public_page(feeds.RegionFeed()), name="region-feed"
+    ),
     path(
         "region/<slug:slug>/feed/atom/",
-        feeds.AtomRegionFeed(),
+        public_page(feeds.AtomRegionFeed()),
         name="region-atom-feed",
     ),
-    path("tag/<slug:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
-    path("tag/<slug:slug>/feed/atom/", feeds.AtomTagFeed(), name="tag-atom-feed"),
-    path("author/<slug:slug>/feed/", feeds.AuthorFeed(), name="author-feed"),
+    path("tag/<slug:slug>/feed/", public_page(feeds.TagFeed()), name="tag-feed"),
+    path(
+        "tag/<slug:slug>/feed/atom/",
+        public_page(feeds.AtomTagFeed()),
+        name="tag-atom-feed",
+    ),
+    path(
+        "author/<slug:slug>/feed/", public_page(feeds.AuthorFeed()), name="author-feed"
+    ),
     path(
         "author/<slug:slug>/feed/atom/",
-        feeds.AtomAuthorFeed(),
+        public_page(feeds.AtomAuthorFeed()),
         name="author-atom-feed",
     ),
     path("news/<int:pk>/", views.article_redirect, name="article-short"),

@@ -1,7 +1,7 @@
+import logging
 import re
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -9,23 +9,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
+from redis.exceptions import RedisError
 from taggit.models import Tag
 
 from . import mostread, seo
 from . import search as text_search
 from .forms import SearchForm
 from .models import Article, Author, Region, Section
+from .pagecache import public_page
 from .querysets import front_page_stories, most_read_stories
 from .sitemaps import SITEMAPS
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 # Listings go this deep; older stories are found through search and sitemaps.
 MAX_PAGES = 50
-
-public_page = cache_control(public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
 
 
 class CappedPaginator(Paginator):
@@ -156,6 +158,7 @@ def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require_safe
 @public_page
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
@@ -253,6 +256,10 @@ def story_view_beacon(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=204)
     if not Article.objects.published().filter(pk=int(story)).exists():
         return HttpResponse("No such story.", status=404)
-    mostread.count_view(request, int(story))
-    mostread.flush_if_due()
+    try:
+        mostread.count_view(request, int(story))
+        mostread.flush_if_due()
+    except RedisError:
+        # The page was served; losing a view while Redis is away is fine.
+        logger.warning("Redis is unavailable: a story view was not counted.")
     return HttpResponse(status=204)

@@ -3,11 +3,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from .health import healthz, readyz
+
 admin.site.site_header = "Pakistan Christian TV newsroom"
 admin.site.site_title = "PCTV newsroom"
 admin.site.index_title = "Stories and media"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
 ]

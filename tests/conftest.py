@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 
+from articles import pagecache
 from articles.roles import EDITOR, WRITER, setup_roles
 
 
@@ -8,6 +10,15 @@ from articles.roles import EDITOR, WRITER, setup_roles
 def media_in_tmp(settings, tmp_path):
     """Uploads and renditions go to a fresh folder for each test."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with no cached pages (or counters) from another."""
+    cache.clear()
+    pagecache.local_tier.clear()
+    yield
+    pagecache.local_tier.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -58,3 +58,16 @@ def test_production_mode_has_debug_off():
         **PRODUCTION,
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_a_wrong_value_stops_start_up_with_one_line_naming_it():
+    for variable, value, message in [
+        ("DATABASE_CONN_MAX_AGE", "soon", "DATABASE_CONN_MAX_AGE must be a whole"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL must start with redis://"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be text or json"),
+    ]:
+        result = manage("check", **PRODUCTION, **{variable: value})
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("newsroom: configuration error: " + message)

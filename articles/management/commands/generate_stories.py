@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
+from articles import pagecache
 from articles.models import Article, Author, Byline, Image, Region, Section, Source
 from articles.search import update_search_vectors
 
@@ -107,6 +108,8 @@ class Command(BaseCommand):
             # Fresh statistics, so the planner knows the tables are big now.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+        # bulk_create sends no signals: let every server render pages afresh.
+        pagecache.invalidate()
         self.stdout.write(f"Generated {count - existing} stories ({count} in all).")
 
     def insert_batch(

@@ -17,6 +17,7 @@ from django.utils.html import escape
 from PIL import Image as PILImage
 from PIL import ImageColor, ImageDraw, ImageFont
 
+from articles import pagecache
 from articles.models import (
     Article,
     Author,
@@ -1378,6 +1379,8 @@ class Command(BaseCommand):
             )
             created += new
         load_links(STORIES + HIDDEN_STORIES, articles)
+        # The links went in with bulk_create, which sends no signals.
+        pagecache.invalidate()
 
         if created:
             summary = f"Loaded demo content: {created} new stories"

@@ -1,0 +1,54 @@
+"""Probes for load balancers and orchestrators."""
+
+import logging
+import secrets
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is alive and answering. Touches nothing else, so it is
+    also the framework's floor in `make bench`."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready for traffic: the database and the cache both answer. 503 naming
+    what failed, so the balancer takes this server out until it recovers."""
+    checks = {"database": database_answers(), "cache": cache_answers()}
+    ready = all(checks.values())
+    if not ready:
+        failed = ", ".join(name for name, ok in checks.items() if not ok)
+        logger.error("Not ready: %s unreachable.", failed)
+    return JsonResponse(
+        {name: "ok" if ok else "unreachable" for name, ok in checks.items()},
+        status=200 if ready else 503,
+    )
+
+
+def database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+def cache_answers() -> bool:
+    """Write and read back a value (a Redis outage makes reads come back
+    empty rather than fail: see CACHES in settings)."""
+    token = secrets.token_hex(8)
+    try:
+        cache.set("readyz", token, timeout=10)
+        return cache.get("readyz") == token
+    except Exception:  # Any backend's own connection error.
+        logger.exception("Cache check failed.")
+        return False
