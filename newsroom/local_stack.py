@@ -15,9 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from django.conf import settings
-
-BASE_DIR = Path(settings.BASE_DIR)
+BASE_DIR = Path(__file__).resolve().parent.parent
 SAMPLE_SITE = BASE_DIR / "deploy" / "nginx.conf"
 # Enough for `manage.py check --deploy`, never used outside 127.0.0.1.
 LOCAL_SECRET_KEY = "local-only-" + "x" * 50
