@@ -170,6 +170,15 @@ def test_pages_come_through_nginx_from_both_app_servers(stack):
         assert sum(request_id in log for log in logs) == 1
     assert all(any(rid in log for rid in request_ids) for log in logs)
 
+    # One app server stops (a deploy, a crash): readers do not notice.
+    stop(stack.processes[0])
+    for _ in range(4):
+        status, headers, page = stack.via_nginx(
+            story.get_absolute_url(), Cookie="sessionid=not-a-session"
+        )
+        assert status == 200
+        assert "Harbour opens at dawn" in page
+
     assert stack.via_nginx("/healthz")[0] == 200
     status, headers, body = stack.via_nginx("/readyz")
     assert status == 200
