@@ -212,11 +212,14 @@ server {{
 """
 
     def wrk(self, url: str, *extra: str, connections=None, duration=None) -> Wrk:
+        """Measure url after two seconds of the same load, so cold workers,
+        first TLS handshakes and first cache fills stay out of the figures."""
+        connections = f"-c{connections or self.options['connections']}"
+        warm_up = ["wrk", "-t2", connections, "-d2s", *extra, url]
+        subprocess.run(warm_up, capture_output=True, check=True)
         command = [
-            "wrk", "--latency", "-t2",
-            f"-c{connections or self.options['connections']}",
-            f"-d{duration or self.options['duration']}s",
-            *extra, url,
+            "wrk", "--latency", "-t2", connections,
+            f"-d{duration or self.options['duration']}s", *extra, url,
         ]  # fmt: skip
         return Wrk(subprocess.run(command, capture_output=True, text=True).stdout)
 
