@@ -1,6 +1,7 @@
 """Image renditions: smaller copies of an upload, in WebP and JPEG, made with Pillow."""
 
 import hashlib
+from functools import partial
 from io import BytesIO
 
 from django.core.files.base import ContentFile
@@ -58,14 +59,18 @@ def _resize(image: PILImage.Image, width: int, height: int) -> PILImage.Image:
     return image.resize((width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def _save(image: PILImage.Image, stem: str) -> dict:
-    """Write `image` as WebP and JPEG named `stem` unless already stored."""
-    entry = {"width": image.width, "height": image.height}
+def _save(stem: str, width: int, height: int, draw) -> dict:
+    """Write the picture `draw()` makes as WebP and JPEG named `stem`, unless
+    already stored: names derive from the original's content, so a stored
+    file is this very picture and need not be resized or encoded again."""
+    entry = {"width": width, "height": height}
+    image = None
     for ext, (pil_format, options) in FORMATS.items():
         name = f"{stem}.{'jpg' if ext == 'jpeg' else ext}"
         if default_storage.exists(name):
             size = default_storage.size(name)
         else:
+            image = image or draw()
             buffer = BytesIO()
             image.save(buffer, pil_format, **options)
             default_storage.save(name, ContentFile(buffer.getvalue()))
@@ -97,8 +102,14 @@ def make_renditions(file) -> list[dict]:
     renditions = []
     for width in _widths(RENDITION_WIDTHS, original.width):
         height = round(original.height * width / original.width)
-        resized = _resize(original, width, height)
-        renditions.append(_save(resized, f"{prefix}/{width}"))
+        renditions.append(
+            _save(
+                f"{prefix}/{width}",
+                width,
+                height,
+                partial(_resize, original, width, height),
+            )
+        )
     return renditions
 
 
@@ -132,9 +143,15 @@ def make_crops(file, focal_x: int, focal_y: int) -> dict:
         entries = []
         for width in _widths(slot_widths, cropped.width):
             height = round(width / ratio)
-            resized = _resize(cropped, width, height)
             stem = f"{prefix}/{slot}-{focal_x}-{focal_y}-{width}"
-            entries.append(_save(resized, stem))
+            entries.append(
+                _save(
+                    stem,
+                    width,
+                    height,
+                    partial(_resize, cropped, width, height),
+                )
+            )
         crops[slot] = entries
     return crops
 

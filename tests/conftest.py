@@ -12,6 +12,19 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def shared_demo_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo-media")
+
+
+@pytest.fixture
+def demo_media(settings, shared_demo_media):
+    """For tests that load the demo: its pictures are drawn the same every
+    time, so renditions stored by an earlier test are reused, not encoded
+    again (see articles/images.py)."""
+    settings.MEDIA_ROOT = shared_demo_media
+
+
 @pytest.fixture(autouse=True)
 def empty_caches():
     """Each test starts with no cached pages (or counters) from another."""

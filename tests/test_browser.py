@@ -65,7 +65,7 @@ def browser(monkeypatch):
 
 
 @pytest.fixture
-def demo_urls(live_server):
+def demo_urls(live_server, demo_media):
     call_command("load_demo", verbosity=0)
     lead = Article.objects.published().get(front_page_rank=1)
     gallery = Article.objects.published().filter(kind="gallery").first()

@@ -52,14 +52,12 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def demo(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path
+def demo(demo_media) -> None:
     call_command("load_demo", stdout=StringIO())
 
 
 @pytest.mark.django_db
-def test_running_load_demo_twice_duplicates_nothing(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_running_load_demo_twice_duplicates_nothing(demo_media):
     first_output = StringIO()
     call_command("load_demo", stdout=first_output)
     after_first = counts()
@@ -154,7 +152,7 @@ def test_sample_story_is_the_faithful_lead_with_its_links(demo):
 
 
 @pytest.mark.django_db
-def test_every_link_on_the_demo_front_page_leads_to_a_working_page(client):
+def test_every_link_on_the_demo_front_page_leads_to_a_working_page(client, demo_media):
 
     call_command("load_demo", verbosity=0)
     front = client.get("/").content.decode()

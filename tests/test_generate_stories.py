@@ -6,7 +6,7 @@ from articles.models import Article
 pytestmark = pytest.mark.django_db
 
 
-def test_generated_stories_render_on_every_page(client):
+def test_generated_stories_render_on_every_page(client, demo_media):
     call_command("generate_stories", count=60, batch=25, verbosity=0)
     generated = Article.objects.filter(slug__startswith="generated-")
     assert generated.count() == 60
@@ -20,7 +20,7 @@ def test_generated_stories_render_on_every_page(client):
     assert client.get("/").status_code == 200
 
 
-def test_generating_again_only_adds_the_missing_stories():
+def test_generating_again_only_adds_the_missing_stories(demo_media):
     call_command("generate_stories", count=10, verbosity=0)
     call_command("generate_stories", count=25, verbosity=0)
     slugs = Article.objects.filter(slug__startswith="generated-").values_list(

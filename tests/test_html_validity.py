@@ -15,7 +15,7 @@ from articles.models import Article
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_pages_are_valid_html5(client, tmp_path):
+def test_demo_pages_are_valid_html5(client, tmp_path, demo_media):
     java = shutil.which("java")
     assert java, "Java is needed for the HTML validator: apt-get install default-jre"
     call_command("load_demo", verbosity=0)

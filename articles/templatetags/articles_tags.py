@@ -1,9 +1,12 @@
 import json
 from datetime import datetime
+from functools import lru_cache
 
 from django import template
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
@@ -14,14 +17,26 @@ from ..images import rendition_for
 register = template.Library()
 
 
+@lru_cache(maxsize=8192)
+def media_url(name: str) -> str:
+    """default_storage.url(), remembered: a page lists hundreds of renditions
+    and their addresses never change (a new file gets a new name)."""
+    return default_storage.url(name)
+
+
+@receiver(setting_changed)
+def forget_media_urls(setting: str, **kwargs) -> None:
+    if setting in ("MEDIA_URL", "STORAGES") or setting.startswith("AWS_"):
+        media_url.cache_clear()
+
+
 @register.filter
 def srcset(image, image_format: str = "jpeg") -> str:
     """`srcset` value listing the image's renditions in one format."""
     if not image:
         return ""
     return ", ".join(
-        f"{default_storage.url(r[image_format])} {r['width']}w"
-        for r in image.renditions
+        f"{media_url(r[image_format])} {r['width']}w" for r in image.renditions
     )
 
 
@@ -34,7 +49,7 @@ def rendition_url(image, width: int = 640) -> str:
     rendition = rendition_for(image, int(width))
     if rendition is None:
         return image.file.url
-    return default_storage.url(rendition["jpeg"])
+    return media_url(rendition["jpeg"])
 
 
 @register.filter
@@ -56,13 +71,9 @@ def picture(image, slot: str = "") -> dict:
         }
     fallback = next((e for e in entries if e["width"] >= 640), entries[-1])
     return {
-        "webp": ", ".join(
-            f"{default_storage.url(e['webp'])} {e['width']}w" for e in entries
-        ),
-        "jpeg": ", ".join(
-            f"{default_storage.url(e['jpeg'])} {e['width']}w" for e in entries
-        ),
-        "src": default_storage.url(fallback["jpeg"]),
+        "webp": ", ".join(f"{media_url(e['webp'])} {e['width']}w" for e in entries),
+        "jpeg": ", ".join(f"{media_url(e['jpeg'])} {e['width']}w" for e in entries),
+        "src": media_url(fallback["jpeg"]),
         "width": entries[-1]["width"],
         "height": entries[-1]["height"],
     }
@@ -120,7 +131,7 @@ def rendition(image, width: int = 1280) -> dict | None:
     if found is None:
         return None
     return {
-        "url": default_storage.url(found["jpeg"]),
+        "url": media_url(found["jpeg"]),
         "width": found["width"],
         "height": found["height"],
     }
