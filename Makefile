@@ -7,7 +7,7 @@ DEV_ENV := DJANGO_DEV=1
 TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 
 .DEFAULT_GOAL := help
-.PHONY: help run test chromium lint format check clean bench-search
+.PHONY: help run serve test chromium nginx lint format check clean bench-search bench
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,18 @@ run: $(BIN)/.installed ## Set up, load demo content and serve on http://127.0.0.
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Production mode on this machine over plain http: the secret key is public,
+# so this is for trying things locally only. SQLite and the in-process cache
+# unless DATABASE_URL / REDIS_URL are set; demo content only on SQLite.
+SERVE_ENV := DJANGO_DEV= DJANGO_DEBUG= \
+	DJANGO_SECRET_KEY=local-serve-only-this-key-is-public-never-use-it-on-a-server \
+	ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0
+serve: $(BIN)/.installed ## Production mode locally: gunicorn + collected static on http://127.0.0.1:$(PORT)/
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
+	$(if $(DATABASE_URL),,$(SERVE_ENV) $(BIN)/python manage.py load_demo)
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) GUNICORN_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
 chromium: ## Install Debian's chromium for the browser tests (needs root and apt)
 	@command -v chromium >/dev/null || { apt-get update -qq && \
@@ -47,8 +59,20 @@ check: $(BIN)/.installed ## Migrations up to date and deploy checks clean
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/12
 bench-search: $(BIN)/.installed ## Search latency at 100,000 stories (PostgreSQL at BENCH_DATABASE_URL)
 	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_search
+
+nginx: ## Install Debian's nginx for the deployment test (needs root and apt)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || \
+		echo "Could not install nginx: the deployment test will fail." >&2
+
+bench: $(BIN)/.installed nginx ## Throughput, latency, CPU and memory at 100,000 stories (PostgreSQL, Redis, nginx, wrk)
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
+		$(BIN)/python manage.py bench $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, database and generated media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

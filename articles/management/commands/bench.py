@@ -1,0 +1,375 @@
+"""The production benchmark (`make bench`), not part of the test suite.
+
+Fills the PostgreSQL database named by DATABASE_URL with generated stories
+(only the missing ones), collects static files, starts gunicorn in
+production mode with Redis (gunicorn.conf.py, default workers) and nginx
+with the sample site deploy/nginx.conf, then measures with wrk, side by
+side in one run:
+
+- the floor: /healthz, Django's smallest view, on the same gunicorn;
+- the machine's limit: nginx serving a saved copy of the front page;
+- cached pages straight from gunicorn and through nginx's micro-cache;
+- uncached pages (a second gunicorn with PAGE_CACHE_SECONDS=0): req/s,
+  latency, CPU per request from the workers' CPU time, SQL queries;
+- a soak of 64 connections for 60 seconds, and worker memory afterwards.
+
+Prints a table with each target from issue 5 and whether it is met.
+"""
+
+import logging
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.models import Count
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from taggit.models import Tag
+
+from articles.management.commands.bench_search import Command as BenchSearch
+from articles.models import Article, Section
+from newsroom.local_stack import (
+    BASE_DIR,
+    free_port,
+    nginx_main_config,
+    production_env,
+    render_site,
+    start_gunicorn,
+    start_nginx,
+    stop,
+    worker_pids,
+)
+
+# Direct requests say what nginx would: the reader came over https.
+PROXY_HEADER = "X-Forwarded-Proto: https"
+CLOCK_TICKS = 100  # os.sysconf("SC_CLK_TCK") on Linux
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / CLOCK_TICKS
+
+
+def rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024
+
+
+def milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+class Wrk:
+    """One wrk run: requests per second, p50 and p99 (ms), errors."""
+
+    def __init__(self, output: str):
+        self.output = output
+        self.rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+        self.requests = int(re.search(r"(\d+) requests in", output)[1])
+        self.p50 = milliseconds(re.search(r"\s50%\s+(\S+)", output)[1])
+        self.p99 = milliseconds(re.search(r"\s99%\s+(\S+)", output)[1])
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        sockets = re.search(
+            r"connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+        )
+        self.errors = int(non_2xx[1]) if non_2xx else 0
+        self.errors += sum(map(int, sockets.groups())) if sockets else 0
+
+
+class Command(BaseCommand):
+    help = "Production benchmark: gunicorn, nginx micro-cache, uncached pages."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--stories", type=int, default=100_000)
+        parser.add_argument("--duration", type=int, default=10, help="per wrk run")
+        parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument("--soak", type=int, default=60, help="seconds")
+        parser.add_argument("--cpu-requests", type=int, default=300)
+
+    def handle(self, *args, **options) -> None:
+        self.options = options
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] != "django.db.backends.postgresql":
+            raise CommandError("Set DATABASE_URL to a PostgreSQL database.")
+        if not settings.REDIS_URL:
+            raise CommandError("Set REDIS_URL: production caches pages in Redis.")
+        BenchSearch(stdout=self.stdout).create_database(database)
+        call_command("migrate", verbosity=0)
+        self.stdout.write(f"Making sure there are {options['stories']} stories…")
+        call_command("generate_stories", count=options["stories"], verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        self.total = Article.objects.count()
+        load = Path("/proc/loadavg").read_text().split()[:3]
+        self.stdout.write(f"Load average before the run: {' '.join(load)}")
+        self.pages = self.pick_pages()
+        with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as folder:
+            self.run(Path(folder))
+
+    def pick_pages(self) -> dict[str, str]:
+        """A busy section and tag, the newest story, a common search."""
+        story = Article.objects.published().order_by("-published_at").first()
+        section = max(Section.objects.all(), key=lambda s: s.stories.count())
+        tag = (
+            Tag.objects.annotate(uses=Count("taggit_taggeditem_items"))
+            .order_by("-uses")
+            .first()
+        )
+        return {
+            "front": "/",
+            "section": section.get_absolute_url(),
+            "article": story.get_absolute_url(),
+            "tag": f"/tag/{tag.slug}/",
+            "search": "/search/?q=flood+relief",
+        }
+
+    def run(self, folder: Path) -> None:
+        static_root = folder / "static"
+        env = production_env(
+            DATABASE_URL=str(self.database_url()),
+            STATIC_ROOT=str(static_root),
+            CACHE_KEY_PREFIX=f"bench-{int(time.time())}",
+        )
+        self.stdout.write("Collecting static files…")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+        )
+        cached_port, uncached_port = free_port(), free_port()
+        http_port, https_port, copy_port = free_port(), free_port(), free_port()
+        processes = []
+        try:
+            cached = start_gunicorn(cached_port, env, folder / "cached.log")
+            processes.append(cached)
+            uncached = start_gunicorn(
+                uncached_port, {**env, "PAGE_CACHE_SECONDS": "0"}, folder / "u.log"
+            )
+            processes.append(uncached)
+            site = render_site(
+                folder, [cached_port], http_port, https_port, folder / "media"
+            )
+            site += self.static_copy_server(folder, cached_port, copy_port)
+            processes.append(
+                start_nginx(nginx_main_config(folder, site, workers=2), https_port)
+            )
+            self.measure(cached, uncached, cached_port, uncached_port)
+            self.measure_nginx(https_port, copy_port)
+            self.measure_uncached(uncached, uncached_port)
+            self.soak(cached_port, folder)
+            self.memory = max(
+                rss_mb(pid)
+                for master in (cached, uncached)
+                for pid in worker_pids(master)
+            )
+            self.workers = len(worker_pids(cached))
+        finally:
+            for process in reversed(processes):
+                stop(process)
+        self.report()
+
+    def database_url(self) -> str:
+        db = settings.DATABASES["default"]
+        return (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}"
+            f"@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+
+    def static_copy_server(self, folder: Path, port: int, copy_port: int) -> str:
+        """A server block serving a saved copy of the front page over the
+        same TLS settings as the site, for the machine's limit."""
+        copy = folder / "copy"
+        copy.mkdir()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(request) as response:
+            (copy / "index.html").write_bytes(response.read())
+        return f"""
+server {{
+    listen 127.0.0.1:{copy_port} ssl http2;
+    ssl_certificate {folder}/cert.pem;
+    ssl_certificate_key {folder}/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    access_log off;
+    root {copy};
+    location / {{ try_files /index.html =404; }}
+}}
+"""
+
+    def wrk(self, url: str, *extra: str, connections=None, duration=None) -> Wrk:
+        """Measure url after two seconds of the same load, so cold workers,
+        first TLS handshakes and first cache fills stay out of the figures."""
+        connections = f"-c{connections or self.options['connections']}"
+        warm_up = ["wrk", "-t2", connections, "-d2s", *extra, url]
+        subprocess.run(warm_up, capture_output=True, check=True)
+        command = [
+            "wrk", "--latency", "-t2", connections,
+            f"-d{duration or self.options['duration']}s", *extra, url,
+        ]  # fmt: skip
+        return Wrk(subprocess.run(command, capture_output=True, text=True).stdout)
+
+    def warm(self, url: str, count: int = 50) -> None:
+        request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+        for _ in range(count):
+            with urllib.request.urlopen(request) as response:
+                response.read()
+
+    def measure(self, cached, uncached, cached_port: int, uncached_port: int):
+        base = f"http://127.0.0.1:{cached_port}"
+        self.stdout.write("Floor and cached pages straight from gunicorn…")
+        self.warm(f"{base}/healthz")
+        self.floor = self.wrk(f"{base}/healthz", "-H", PROXY_HEADER)
+        self.cached = {}
+        for name, path in self.pages.items():
+            self.warm(base + path)
+            self.cached[name] = self.wrk(base + path, "-H", PROXY_HEADER)
+
+    def measure_nginx(self, https_port: int, copy_port: int) -> None:
+        self.stdout.write("nginx: saved copy and micro-cache…")
+        self.copy = self.wrk(f"https://127.0.0.1:{copy_port}/")
+        self.nginx = {
+            name: self.wrk(f"https://127.0.0.1:{https_port}{path}")
+            for name, path in self.pages.items()
+        }
+
+    def measure_uncached(self, uncached, port: int) -> None:
+        self.stdout.write("Uncached pages…")
+        base = f"http://127.0.0.1:{port}"
+        self.uncached = {}
+        self.cpu_ms = {}
+        self.serial_p50 = {}
+        for name in ("front", "article"):
+            url = base + self.pages[name]
+            self.warm(url, 20)
+            self.uncached[name] = self.wrk(url, "-H", PROXY_HEADER)
+            # One request at a time: the CPU each costs and the latency
+            # without queueing.
+            request = urllib.request.Request(
+                url, headers={"X-Forwarded-Proto": "https"}
+            )
+            pids = worker_pids(uncached)
+            before = cpu_seconds(pids)
+            timings = []
+            for _ in range(self.options["cpu_requests"]):
+                started = time.perf_counter()
+                with urllib.request.urlopen(request) as response:
+                    response.read()
+                timings.append((time.perf_counter() - started) * 1000)
+            spent = cpu_seconds(pids) - before
+            self.cpu_ms[name] = spent * 1000 / self.options["cpu_requests"]
+            self.serial_p50[name] = statistics.median(timings)
+        self.queries = self.count_queries()
+
+    def count_queries(self) -> dict[str, int]:
+        """SQL queries per page with the page cache off, in this process."""
+        client = Client(SERVER_NAME="localhost")
+        counts = {}
+        logging.disable(logging.INFO)  # No request log lines in the report.
+        with override_settings(PAGE_CACHE_SECONDS=0, DEBUG=False):
+            for name, path in self.pages.items():
+                client.get(path)
+                with CaptureQueriesContext(connection) as queries:
+                    response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+                counts[name] = len(queries)
+        logging.disable(logging.NOTSET)
+        return counts
+
+    def soak(self, port: int, folder: Path) -> None:
+        seconds = self.options["soak"]
+        self.stdout.write(f"Soak: 64 connections for {seconds} s…")
+        script = folder / "pages.lua"
+        paths = ", ".join(f'"{path}"' for path in self.pages.values())
+        script.write_text(
+            f"paths = {{{paths}}}\n"
+            "i = 0\n"
+            "request = function()\n"
+            "  i = i + 1\n"
+            "  return wrk.format(nil, paths[i % #paths + 1])\n"
+            "end\n"
+        )
+        self.soak_result = self.wrk(
+            f"http://127.0.0.1:{port}/",
+            "-H", PROXY_HEADER, "-s", str(script),
+            connections=64, duration=seconds,
+        )  # fmt: skip
+
+    def report(self) -> None:
+        out = self.stdout.write
+        floor, copy = self.floor.rps, self.copy.rps
+        out(
+            f"\n{self.total} stories; gunicorn {self.workers} sync workers; "
+            f"wrk 2 threads, {self.options['connections']} connections, "
+            f"{self.options['duration']} s per row.\n"
+        )
+        out(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+
+        def row(label: str, run: Wrk) -> None:
+            out(
+                f"{label:34} {run.rps:8.0f} {run.p50:8.2f} {run.p99:8.2f} "
+                f"{run.errors:6d}"
+            )
+
+        row("floor: /healthz (gunicorn)", self.floor)
+        row("limit: nginx, saved front page", self.copy)
+        for name, run in self.cached.items():
+            row(f"cached {name} (gunicorn)", run)
+        for name, run in self.nginx.items():
+            row(f"cached {name} (nginx micro-cache)", run)
+        for name, run in self.uncached.items():
+            row(f"uncached {name} (gunicorn)", run)
+        row("soak: 64 connections, mixed", self.soak_result)
+
+        targets = []
+        for name, run in self.cached.items():
+            share = run.rps / floor
+            label = f"cached {name} via gunicorn >= 70% of the floor"
+            targets.append((label, f"{share:.0%}", share >= 0.7))
+        for name, run in self.nginx.items():
+            share = run.rps / copy
+            label = f"cached {name} via nginx >= 80% of the saved copy"
+            targets.append((label, f"{share:.0%}", share >= 0.8))
+        queries = self.queries["front"]
+        targets.append(
+            ("uncached front: at most 10 SQL queries", queries, queries <= 10)
+        )
+        for name, cpu, p50 in (("front", 5, 25), ("article", 4, 15)):
+            spent, latency = self.cpu_ms[name], self.serial_p50[name]
+            label = f"uncached {name}: about {cpu} ms CPU per request"
+            targets.append((label, f"{spent:.1f} ms", spent <= cpu * 1.1))
+            label = f"uncached {name}: p50 under {p50} ms (one at a time)"
+            targets.append((label, f"{latency:.1f} ms", latency < p50))
+        errors = self.soak_result.errors
+        targets.append(("soak, 64 connections: no errors", errors, errors == 0))
+        label = "gunicorn worker RSS after the run under 120 MB"
+        targets.append((label, f"{self.memory:.0f} MB", self.memory < 120))
+
+        out(f"\n{'target':58} {'measured':>10}  met")
+        for label, measured, met in targets:
+            out(f"{label:58} {measured!s:>10}  {'yes' if met else 'NO'}")
+        out(
+            "\nSQL queries per page, page cache off: "
+            + ", ".join(f"{name} {count}" for name, count in self.queries.items())
+        )
+        out(
+            "Uncached under load (wrk): "
+            + ", ".join(
+                f"{name} p50 {run.p50:.1f} ms, p99 {run.p99:.1f} ms"
+                for name, run in self.uncached.items()
+            )
+        )
