@@ -58,12 +58,21 @@ def _resize(image: PILImage.Image, width: int, height: int) -> PILImage.Image:
     return image.resize((width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def _save(image: PILImage.Image, stem: str) -> dict:
-    """Write `image` as WebP and JPEG named `stem` unless already stored."""
+def _stored(prefix: str) -> set[str]:
+    """Names of the files already stored in the folder `prefix`: one listing
+    rather than a check per file, which counts on object storage."""
+    try:
+        return {f"{prefix}/{name}" for name in default_storage.listdir(prefix)[1]}
+    except FileNotFoundError:
+        return set()
+
+
+def _save(image: PILImage.Image, stem: str, stored: set[str]) -> dict:
+    """Write `image` as WebP and JPEG named `stem` unless already `stored`."""
     entry = {"width": image.width, "height": image.height}
     for ext, (pil_format, options) in FORMATS.items():
         name = f"{stem}.{'jpg' if ext == 'jpeg' else ext}"
-        if default_storage.exists(name):
+        if name in stored:
             size = default_storage.size(name)
         else:
             buffer = BytesIO()
@@ -94,11 +103,12 @@ def make_renditions(file) -> list[dict]:
     """
     content, prefix = _read(file)
     original = _open_rgb(content)
+    stored = _stored(prefix)
     renditions = []
     for width in _widths(RENDITION_WIDTHS, original.width):
         height = round(original.height * width / original.width)
         resized = _resize(original, width, height)
-        renditions.append(_save(resized, f"{prefix}/{width}"))
+        renditions.append(_save(resized, f"{prefix}/{width}", stored))
     return renditions
 
 
@@ -126,6 +136,7 @@ def make_crops(file, focal_x: int, focal_y: int) -> dict:
     """
     content, prefix = _read(file)
     original = _open_rgb(content)
+    stored = _stored(prefix)
     crops: dict = {"focal": [focal_x, focal_y]}
     for slot, (ratio, slot_widths) in SLOTS.items():
         cropped = original.crop(crop_box(original.size, ratio, focal_x, focal_y))
@@ -134,7 +145,7 @@ def make_crops(file, focal_x: int, focal_y: int) -> dict:
             height = round(width / ratio)
             resized = _resize(cropped, width, height)
             stem = f"{prefix}/{slot}-{focal_x}-{focal_y}-{width}"
-            entries.append(_save(resized, stem))
+            entries.append(_save(resized, stem, stored))
         crops[slot] = entries
     return crops
 
