@@ -253,6 +253,25 @@ else:
                 "bucket to keep media there."
             )
 
+# Optional read replica: pages read from it; writes, migrations and editors'
+# requests use the primary (see newsroom/routers.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    try:
+        replica = dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not valid: {error}"
+        ) from None
+    # Under test the replica reads the primary's test database.
+    DATABASES["replica"] = replica | {"TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "newsroom.routers.primary_for_editors")
+
 # Uploads larger than this are refused before they reach a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
