@@ -6,13 +6,13 @@ import json
 import os
 import subprocess
 import urllib.request
-import uuid
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import override_settings
 from django.urls import reverse
 from PIL import Image as PILImage
 
@@ -59,7 +59,7 @@ def storage_from_env(moto_endpoint) -> dict:
         "-c",
         shell,
         **PRODUCTION,
-        AWS_STORAGE_BUCKET_NAME="placeholder-bucket",
+        AWS_STORAGE_BUCKET_NAME="newsroom-media",
         AWS_S3_ENDPOINT_URL=moto_endpoint,
         AWS_S3_REGION_NAME="us-east-1",
     )
@@ -67,21 +67,22 @@ def storage_from_env(moto_endpoint) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def bucket(storage_from_env, settings, monkeypatch) -> "Bucket":
-    """A new, empty bucket that default storage now points at."""
+@pytest.fixture(scope="module")
+def s3(storage_from_env) -> "Bucket":
+    """The bucket, public to read as README asks, with default storage
+    pointing at it for this module (one S3 client for all its tests)."""
     import boto3
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     options = storage_from_env["OPTIONS"]
-    name = f"media-{uuid.uuid4().hex[:12]}"
     client = boto3.client(
-        "s3", endpoint_url=options["endpoint_url"], region_name="us-east-1"
+        "s3",
+        endpoint_url=options["endpoint_url"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
+    name = options["bucket_name"]
     client.create_bucket(Bucket=name)
-    # Readers fetch media straight from the bucket (README, Media storage).
     public_read = {
         "Version": "2012-10-17",
         "Statement": [
@@ -94,9 +95,21 @@ def bucket(storage_from_env, settings, monkeypatch) -> "Bucket":
         ],
     }
     client.put_bucket_policy(Bucket=name, Policy=json.dumps(public_read))
-    backend = storage_from_env | {"OPTIONS": options | {"bucket_name": name}}
-    settings.STORAGES = settings.STORAGES | {"default": backend}
-    return Bucket(client, name, options["endpoint_url"])
+    storages = django_settings.STORAGES | {"default": storage_from_env}
+    with override_settings(STORAGES=storages):
+        yield Bucket(client, name, options["endpoint_url"])
+
+
+@pytest.fixture
+def bucket(s3, monkeypatch) -> "Bucket":
+    """The bucket, emptied, and the operator's credentials in the environment."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    keys = s3.keys()
+    if keys:
+        objects = [{"Key": key} for key in keys]
+        s3.client.delete_objects(Bucket=s3.name, Delete={"Objects": objects})
+    return s3
 
 
 class Bucket:
@@ -140,16 +153,16 @@ def local_media_files() -> list[Path]:
 
 def test_uploaded_picture_lands_in_the_bucket_with_renditions(editor_client, bucket):
     response = editor_client.post(
-        IMAGE_ADD, image_form(upload("choir.jpg", image_bytes((1000, 600))))
+        IMAGE_ADD, image_form(upload("choir.jpg", image_bytes((700, 420))))
     )
     assert response.status_code == 302
     image = Image.objects.get()
-    assert (image.width, image.height) == (1000, 600)
+    assert (image.width, image.height) == (700, 420)
     entries = [*image.renditions, *image.crops["card"], *image.crops["lead"]]
     expected = {image.file.name} | {e[f] for e in entries for f in ("webp", "jpeg")}
     assert image.file.name.startswith("images/")
     assert expected <= bucket.keys()
-    assert [e["width"] for e in image.renditions] == [320, 640, 960, 1000]
+    assert [e["width"] for e in image.renditions] == [320, 640, 700]
     webp = bucket.head(image.renditions[0]["webp"])
     assert webp["ContentType"] == "image/webp"
     assert webp["CacheControl"] == "public, max-age=604800"
@@ -159,7 +172,7 @@ def test_uploaded_picture_lands_in_the_bucket_with_renditions(editor_client, buc
 
 
 def test_story_page_pictures_are_served_from_the_bucket(client, bucket):
-    story = make_article(lead_image=make_image(size=(1200, 675)))
+    story = make_article(lead_image=make_image(size=(640, 360)))
     response = client.get(story.get_absolute_url())
     assert response.status_code == 200
     urls = media_urls(response)
@@ -178,7 +191,7 @@ def test_custom_domain_is_used_for_media_urls(client, bucket, settings):
     default = settings.STORAGES["default"]
     options = default["OPTIONS"] | {"custom_domain": CDN}
     settings.STORAGES = settings.STORAGES | {"default": default | {"OPTIONS": options}}
-    story = make_article(lead_image=make_image())
+    story = make_article(lead_image=make_image(size=(640, 360)))
     urls = media_urls(client.get(story.get_absolute_url()))
     assert urls and all(url.startswith(f"https://{CDN}/renditions/") for url in urls)
     assert set(bucket.keys()) >= {url.removeprefix(f"https://{CDN}/") for url in urls}
@@ -188,13 +201,14 @@ def test_replacing_the_picture_makes_new_renditions_in_the_bucket(
     editor_client, bucket
 ):
     editor_client.post(
-        IMAGE_ADD, image_form(upload("first.jpg", image_bytes(color=(200, 0, 0))))
+        IMAGE_ADD,
+        image_form(upload("first.jpg", image_bytes((640, 360), color=(200, 0, 0)))),
     )
     image = Image.objects.get()
     story = make_article(lead_image=image)
     old = {image.renditions[0]["webp"], image.crops["lead"][0]["webp"]}
     change = reverse("admin:articles_image_change", args=[image.pk])
-    replacement = upload("second.jpg", image_bytes(color=(0, 0, 200)))
+    replacement = upload("second.jpg", image_bytes((640, 360), color=(0, 0, 200)))
     assert editor_client.post(change, image_form(replacement)).status_code == 302
     image.refresh_from_db()
     new = {image.renditions[0]["webp"], image.crops["lead"][0]["webp"]}
@@ -215,14 +229,14 @@ def test_bad_upload_stores_nothing_in_the_bucket(editor_client, bucket):
 
 
 def test_deleting_a_picture_in_the_admin_works(editor_client, bucket):
-    image = make_image()
+    image = make_image(size=(320, 180))
     delete = reverse("admin:articles_image_delete", args=[image.pk])
     assert editor_client.post(delete, {"post": "yes"}).status_code == 302
     assert not Image.objects.exists()
 
 
 def test_mp4_video_and_its_poster_come_from_the_bucket(editor_client, bucket):
-    data = video_form(make_section(), lead_image=make_image().pk)
+    data = video_form(make_section(), lead_image=make_image(size=(320, 180)).pk)
     data["video_file"] = upload("clip.mp4", mp4_bytes(), "video/mp4")
     assert editor_client.post(reverse("admin:articles_article_add"), data).status_code
     story = Article.objects.get(slug="video")
