@@ -4,6 +4,7 @@ way an operator sets them."""
 
 import json
 import os
+import re
 import subprocess
 import urllib.request
 from html.parser import HTMLParser
@@ -192,9 +193,19 @@ def test_custom_domain_is_used_for_media_urls(client, bucket, settings):
     options = default["OPTIONS"] | {"custom_domain": CDN}
     settings.STORAGES = settings.STORAGES | {"default": default | {"OPTIONS": options}}
     story = make_article(lead_image=make_image(size=(640, 360)))
-    urls = media_urls(client.get(story.get_absolute_url()))
+    page = client.get(story.get_absolute_url())
+    urls = media_urls(page)
     assert urls and all(url.startswith(f"https://{CDN}/renditions/") for url in urls)
     assert set(bucket.keys()) >= {url.removeprefix(f"https://{CDN}/") for url in urls}
+    # Share previews, feeds and sitemaps give the CDN address as it is.
+    share = re.search(r'property="og:image" content="([^"]+)"', page.content.decode())
+    assert share[1].startswith(f"https://{CDN}/renditions/")
+    feed = client.get(reverse("articles:latest-feed")).content.decode()
+    assert re.search(f'<enclosure [^>]*url="https://{CDN}/renditions/', feed)
+    sitemap = client.get(
+        reverse("articles:sitemap-section", args=["stories"])
+    ).content.decode()
+    assert f"<image:loc>https://{CDN}/renditions/" in sitemap
 
 
 def test_replacing_the_picture_makes_new_renditions_in_the_bucket(
