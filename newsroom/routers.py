@@ -31,9 +31,12 @@ class ReplicaRouter:
     def db_for_write(self, model, **hints) -> str:
         return PRIMARY
 
-    def allow_relation(self, obj1, obj2, **hints) -> bool:
-        # Both hold the same rows.
-        return {obj1._state.db, obj2._state.db} <= {PRIMARY, REPLICA}
+    def allow_relation(self, obj1, obj2, **hints) -> bool | None:
+        # A row read from the replica may point at one from the primary:
+        # both hold the same rows.
+        if {obj1._state.db, obj2._state.db} <= {PRIMARY, REPLICA}:
+            return True
+        return None
 
     def allow_migrate(self, db: str, app_label: str, **hints) -> bool:
         return db == PRIMARY

@@ -52,6 +52,9 @@ def test_router_sends_reads_to_the_replica_and_the_rest_to_the_primary():
     assert router.db_for_read(Article) == "replica"
     assert router.db_for_write(Article) == "default"
     assert router.allow_migrate("default", "articles") is True
+    from_replica, from_primary = Article(), Article()
+    from_replica._state.db, from_primary._state.db = "replica", "default"
+    assert router.allow_relation(from_replica, from_primary) is True
     assert router.allow_migrate("replica", "articles") is False
 
 
