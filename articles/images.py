@@ -59,15 +59,24 @@ def _resize(image: PILImage.Image, width: int, height: int) -> PILImage.Image:
     return image.resize((width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def _save(stem: str, width: int, height: int, draw) -> dict:
+def _stored(prefix: str) -> set[str]:
+    """Names of the files already stored in the folder `prefix`: one listing
+    rather than a check per file, which counts on object storage."""
+    try:
+        return {f"{prefix}/{name}" for name in default_storage.listdir(prefix)[1]}
+    except FileNotFoundError:
+        return set()
+
+
+def _save(stem: str, width: int, height: int, draw, stored: set[str]) -> dict:
     """Write the picture `draw()` makes as WebP and JPEG named `stem`, unless
-    already stored: names derive from the original's content, so a stored
+    already `stored`: names derive from the original's content, so a stored
     file is this very picture and need not be resized or encoded again."""
     entry = {"width": width, "height": height}
     image = None
     for ext, (pil_format, options) in FORMATS.items():
         name = f"{stem}.{'jpg' if ext == 'jpeg' else ext}"
-        if default_storage.exists(name):
+        if name in stored:
             size = default_storage.size(name)
         else:
             image = image or draw()
@@ -99,6 +108,7 @@ def make_renditions(file) -> list[dict]:
     """
     content, prefix = _read(file)
     original = _open_rgb(content)
+    stored = _stored(prefix)
     renditions = []
     for width in _widths(RENDITION_WIDTHS, original.width):
         height = round(original.height * width / original.width)
@@ -108,6 +118,7 @@ def make_renditions(file) -> list[dict]:
                 width,
                 height,
                 partial(_resize, original, width, height),
+                stored,
             )
         )
     return renditions
@@ -137,6 +148,7 @@ def make_crops(file, focal_x: int, focal_y: int) -> dict:
     """
     content, prefix = _read(file)
     original = _open_rgb(content)
+    stored = _stored(prefix)
     crops: dict = {"focal": [focal_x, focal_y]}
     for slot, (ratio, slot_widths) in SLOTS.items():
         cropped = original.crop(crop_box(original.size, ratio, focal_x, focal_y))
@@ -150,6 +162,7 @@ def make_crops(file, focal_x: int, focal_y: int) -> dict:
                     width,
                     height,
                     partial(_resize, cropped, width, height),
+                    stored,
                 )
             )
         crops[slot] = entries

@@ -9,6 +9,7 @@ refuses to start unless DJANGO_SECRET_KEY and ALLOWED_HOSTS are set.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -213,6 +214,86 @@ STORAGES = {
 # of the time and half the disk.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ("map", *Compressor.SKIP_COMPRESS_EXTENSIONS)
+
+
+def env_match(name: str, pattern: str, example: str) -> str | None:
+    """The variable's value if it matches `pattern` in full; None when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(pattern, value):
+        raise ImproperlyConfigured(f"{name} must look like {example}, not {value!r}.")
+    return value
+
+
+# Media on S3-compatible object storage (AWS S3, MinIO, Cloudflare R2, ...)
+# when a bucket is named; local disk under MEDIA_ROOT otherwise. boto3 reads
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment itself
+# (or uses the machine's role when both are unset).
+AWS_STORAGE_BUCKET_NAME = env_match(
+    "AWS_STORAGE_BUCKET_NAME", r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "news-media"
+)
+s3_rules = {
+    "AWS_S3_ENDPOINT_URL": (r"https?://[\w.-]+(:\d{1,5})?/?", "https://s3.example.com"),
+    "AWS_S3_REGION_NAME": (r"[a-z0-9-]+", "eu-central-1"),
+    "AWS_S3_CUSTOM_DOMAIN": (r"[\w.-]+(:\d{1,5})?", "media.example.com"),
+    "AWS_S3_ADDRESSING_STYLE": (r"auto|path|virtual", "auto, path or virtual"),
+}
+if AWS_STORAGE_BUCKET_NAME:
+    endpoint_url, region_name, custom_domain, addressing_style = (
+        env_match(name, *rule) for name, rule in s3_rules.items()
+    )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": endpoint_url,
+            "region_name": region_name,
+            "custom_domain": custom_domain,
+            "addressing_style": addressing_style,
+            # Public media: plain URLs a CDN can cache. Turn on for a private
+            # bucket to get signed, expiring URLs instead.
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH"),
+            # Buckets with ACLs disabled (the S3 default) refuse requests
+            # that set one; the bucket policy decides who reads.
+            "default_acl": None,
+            # Two uploads called photo.jpg must not replace one another.
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=604800"},
+        },
+    }
+    if bool(os.environ.get("AWS_ACCESS_KEY_ID")) != bool(
+        os.environ.get("AWS_SECRET_ACCESS_KEY")
+    ):
+        raise ImproperlyConfigured(
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together."
+        )
+else:
+    for name in s3_rules:
+        if os.environ.get(name, "").strip():
+            raise ImproperlyConfigured(
+                f"{name} is set but AWS_STORAGE_BUCKET_NAME is not; name the "
+                "bucket to keep media there."
+            )
+
+# Optional read replica: pages read from it; writes, migrations and editors'
+# requests use the primary (see newsroom/routers.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    try:
+        replica = dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not valid: {error}"
+        ) from None
+    # Under test the replica reads the primary's test database.
+    DATABASES["replica"] = replica | {"TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "newsroom.routers.primary_for_editors")
 
 # Uploads larger than this are refused before they reach a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
