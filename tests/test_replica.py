@@ -128,4 +128,7 @@ def test_replica_url_switches_routing_on():
 def test_malformed_replica_url_stops_start_up():
     result = manage("check", **PRODUCTION, DATABASE_REPLICA_URL="replica:5432")
     assert result.returncode != 0
-    assert "ImproperlyConfigured: DATABASE_REPLICA_URL is not valid" in result.stderr
+    assert result.stderr.startswith(
+        "newsroom: configuration error: DATABASE_REPLICA_URL is not valid"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -3,6 +3,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from django import template
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
@@ -17,17 +18,24 @@ from ..images import rendition_for
 register = template.Library()
 
 
-@lru_cache(maxsize=8192)
 def media_url(name: str) -> str:
     """default_storage.url(), remembered: a page lists hundreds of renditions
-    and their addresses never change (a new file gets a new name)."""
+    and their addresses never change (a new file gets a new name). Signed
+    object-storage addresses expire, so those are made afresh each time."""
+    if settings.STORAGES["default"].get("OPTIONS", {}).get("querystring_auth"):
+        return default_storage.url(name)
+    return remembered_media_url(name)
+
+
+@lru_cache(maxsize=8192)
+def remembered_media_url(name: str) -> str:
     return default_storage.url(name)
 
 
 @receiver(setting_changed)
 def forget_media_urls(setting: str, **kwargs) -> None:
     if setting in ("MEDIA_URL", "STORAGES") or setting.startswith("AWS_"):
-        media_url.cache_clear()
+        remembered_media_url.cache_clear()
 
 
 @register.filter
