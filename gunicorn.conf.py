@@ -69,3 +69,12 @@ control_socket_disable = True
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
     control_socket_disable = False
+
+
+def on_starting(server) -> None:
+    """Read the settings in the master before any worker starts, so a missing
+    or wrong variable stops gunicorn with its one line, printed once."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    from newsroom.startup import load_settings_or_exit
+
+    load_settings_or_exit(exit_code=3)

@@ -71,3 +71,21 @@ def test_a_wrong_value_stops_start_up_with_one_line_naming_it():
         assert result.returncode == 1
         assert len(lines) == 1, result.stderr
         assert lines[0].startswith("newsroom: configuration error: " + message)
+
+
+def test_gunicorn_stops_before_any_worker_with_the_line_once():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_DEV"}
+    env |= PRODUCTION | {"DJANGO_SECRET_KEY": "too-short"}
+    result = subprocess.run(
+        [Path(sys.executable).parent / "gunicorn", "--config", "gunicorn.conf.py"]
+        + ["--bind", "127.0.0.1:0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3
+    line = "newsroom: configuration error: DJANGO_SECRET_KEY must be at least 50"
+    assert result.stderr.count(line) == 1, result.stderr
+    assert "Booting worker" not in result.stderr
