@@ -7,7 +7,8 @@ with the sample site deploy/nginx.conf, then measures with wrk, side by
 side in one run:
 
 - the floor: /healthz, Django's smallest view, on the same gunicorn;
-- the machine's limit: nginx serving a saved copy of the front page;
+- the machine's limit: nginx serving a saved copy of the front page
+  (plain, and gzipped once beforehand for gzip_static);
 - cached pages straight from gunicorn and through nginx's micro-cache;
 - uncached pages (a second gunicorn with PAGE_CACHE_SECONDS=0): req/s,
   latency, CPU per request from the workers' CPU time, SQL queries;
@@ -16,6 +17,7 @@ side in one run:
 Prints a table with each target from issue 5 and whether it is met.
 """
 
+import gzip
 import logging
 import re
 import statistics
@@ -51,6 +53,8 @@ from newsroom.local_stack import (
 
 # Direct requests say what nginx would: the reader came over https.
 PROXY_HEADER = "X-Forwarded-Proto: https"
+# Every wrk request asks for a compressed page, as browsers and CDNs do.
+ACCEPT_GZIP = ("-H", "Accept-Encoding: gzip")
 CLOCK_TICKS = 100  # os.sysconf("SC_CLK_TCK") on Linux
 
 
@@ -198,7 +202,9 @@ class Command(BaseCommand):
             f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
         )
         with urllib.request.urlopen(request) as response:
-            (copy / "index.html").write_bytes(response.read())
+            page = response.read()
+        (copy / "index.html").write_bytes(page)
+        (copy / "index.html.gz").write_bytes(gzip.compress(page, compresslevel=6))
         return f"""
 server {{
     listen 127.0.0.1:{copy_port} ssl http2;
@@ -207,6 +213,7 @@ server {{
     ssl_protocols TLSv1.2 TLSv1.3;
     access_log off;
     root {copy};
+    gzip_static on;
     location / {{ try_files /index.html =404; }}
 }}
 """
@@ -215,11 +222,11 @@ server {{
         """Measure url after two seconds of the same load, so cold workers,
         first TLS handshakes and first cache fills stay out of the figures."""
         connections = f"-c{connections or self.options['connections']}"
-        warm_up = ["wrk", "-t2", connections, "-d2s", *extra, url]
+        warm_up = ["wrk", "-t2", connections, "-d2s", *ACCEPT_GZIP, *extra, url]
         subprocess.run(warm_up, capture_output=True, check=True)
         command = [
             "wrk", "--latency", "-t2", connections,
-            f"-d{duration or self.options['duration']}s", *extra, url,
+            f"-d{duration or self.options['duration']}s", *ACCEPT_GZIP, *extra, url,
         ]  # fmt: skip
         return Wrk(subprocess.run(command, capture_output=True, text=True).stdout)
 
@@ -315,7 +322,7 @@ server {{
         out(
             f"\n{self.total} stories; gunicorn {self.workers} sync workers; "
             f"wrk 2 threads, {self.options['connections']} connections, "
-            f"{self.options['duration']} s per row.\n"
+            f"{self.options['duration']} s per row; requests ask for gzip.\n"
         )
         out(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
 
