@@ -126,15 +126,16 @@ def invalidate() -> None:
 
 
 def page_key(request: HttpRequest, version: str) -> str:
-    query = sorted(
-        (name, value)
-        for name, values in request.GET.lists()
-        if name in KEY_PARAMETERS
-        for value in values
-    )
-    address = (
-        f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(query)}"
-    )
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
+    if request.META.get("QUERY_STRING"):
+        query = sorted(
+            (name, value)
+            for name, values in request.GET.lists()
+            if name in KEY_PARAMETERS
+            for value in values
+        )
+        if query:
+            address += "?" + urlencode(query)
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
     return f"pagecache:page:{version}:{digest}"
 
@@ -169,7 +170,45 @@ def accepts_gzip(request: HttpRequest) -> bool:
     return "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
 
 
-def respond(request: HttpRequest, page: Page, hit: bool) -> HttpResponse:
+def is_anonymous_read(request: HttpRequest) -> bool:
+    """A GET or HEAD without a session cookie: nobody is signed in, so the
+    page is the same for every reader."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
+def lifetimes(valid_until: float) -> tuple[int, int]:
+    """Seconds browsers and proxies may keep a page (max-age) and serve it
+    stale while refreshing it, never past the next scheduled change."""
+    remaining = max(0, int(valid_until - time.time()))
+    max_age = min(settings.PUBLIC_PAGE_MAX_AGE, remaining)
+    return max_age, min(settings.PUBLIC_PAGE_STALE, remaining - max_age)
+
+
+def public_cache_control(valid_until: float) -> str:
+    max_age, stale = lifetimes(valid_until)
+    value = f"public, max-age={max_age}, s-maxage={max_age}"
+    if stale > 0:
+        value += f", stale-while-revalidate={stale}"
+    return value
+
+
+def add_public_headers(response: HttpResponse, valid_until: float) -> None:
+    """Public Cache-Control, merged with what the view set, and Vary."""
+    max_age, stale = lifetimes(valid_until)
+    patch_cache_control(response, public=True, max_age=max_age, s_maxage=max_age)
+    if stale > 0:
+        patch_cache_control(response, stale_while_revalidate=stale)
+    patch_vary_headers(response, ("Accept-Encoding", "Cookie"))
+
+
+def respond(
+    request: HttpRequest, page: Page, valid_until: float, hit: bool
+) -> HttpResponse:
+    """The stored page, compressed when the reader accepts it, or 304 when
+    the reader already has it."""
     use_gzip = accepts_gzip(request) and len(page.gzipped) < len(page.body)
     response = HttpResponse(page.gzipped if use_gzip else page.body, status=page.status)
     for name, value in page.headers:
@@ -178,24 +217,74 @@ def respond(request: HttpRequest, page: Page, hit: bool) -> HttpResponse:
         response["Content-Encoding"] = "gzip"
     response["ETag"] = page.etag
     response["X-Page-Cache"] = "hit" if hit else "miss"
+    response["Cache-Control"] = public_cache_control(valid_until)
+    response["Vary"] = "Accept-Encoding, Cookie"
+    # What CommonMiddleware and XFrameOptionsMiddleware would add: hits are
+    # answered before them.
+    response["Content-Length"] = str(len(response.content))
+    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+        return get_conditional_response(request, etag=page.etag, response=response)
     return response
 
 
-def add_public_headers(response: HttpResponse, valid_until: float) -> None:
-    """Let browsers and proxies keep the page briefly, never past the next
-    scheduled change."""
-    remaining = max(0, int(valid_until - time.time()))
-    max_age = min(settings.PUBLIC_PAGE_MAX_AGE, remaining)
-    stale = min(settings.PUBLIC_PAGE_STALE, remaining - max_age)
-    patch_cache_control(response, public=True, max_age=max_age, s_maxage=max_age)
-    if stale > 0:
-        patch_cache_control(response, stale_while_revalidate=stale)
-    patch_vary_headers(response, ("Accept-Encoding", "Cookie"))
+def find(key: str) -> Page | None:
+    """The page stored under key: this worker's copy, else the shared one."""
+    page = local_tier.get(key)
+    if page is None:
+        page = cache.get(key)
+        if page is not None:
+            local_tier.put(key, page)
+    return page
+
+
+class PublicPaths:
+    """The paths of public_page() views this worker has served to anonymous
+    readers: only those are looked up before URL resolution, so any other
+    request (health checks, the admin, the beacon) costs nothing more."""
+
+    def __init__(self, max_paths: int = 50_000) -> None:
+        self.max_paths = max_paths
+        self._paths: set[str] = set()
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._paths
+
+    def add(self, path: str) -> None:
+        if len(self._paths) >= self.max_paths:
+            self._paths.clear()
+        self._paths.add(path)
+
+
+public_paths = PublicPaths()
+
+
+class PageCacheMiddleware:
+    """Answer anonymous readers from the page cache straight after the
+    security middleware (and whitenoise): no session, CSRF, message or
+    authentication middleware, URL resolution or view runs for a hit, so a
+    hit costs about what the smallest view does. A page not found is left
+    to the view, told so, so it does not look it up again."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path in public_paths and is_anonymous_read(request):
+            version, valid_until = content_version()
+            if min(settings.PAGE_CACHE_SECONDS, valid_until - time.time()) >= 1:
+                key = page_key(request, version)
+                page = find(key)
+                if page is not None:
+                    return respond(request, page, valid_until, hit=True)
+                request.page_cache_miss = (version, valid_until, key)
+        return self.get_response(request)
 
 
 def public_page(view):
-    """Serve a public page from the page cache for anonymous readers, with
-    Cache-Control for proxies, an ETag and 304 answers."""
+    """Render a public page once per content version for anonymous readers
+    and keep it in the page cache (PageCacheMiddleware serves the next
+    requests), with Cache-Control for proxies, an ETag and 304 answers."""
 
     def render(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
@@ -204,16 +293,18 @@ def public_page(view):
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES or request.method not in (
-            "GET",
-            "HEAD",
-        ):
+        if not is_anonymous_read(request):
             # Possibly an editor: always fresh, and never kept on the way.
             response = render(request, *args, **kwargs)
             add_never_cache_headers(response)
             return response
 
-        version, valid_until = content_version()
+        missed = getattr(request, "page_cache_miss", None)
+        if missed:
+            version, valid_until, key = missed
+        else:
+            version, valid_until = content_version()
+            key = page_key(request, version)
         ttl = min(settings.PAGE_CACHE_SECONDS, valid_until - time.time())
         if ttl < 1:
             # The page cache is off, or a scheduled change is due this second.
@@ -226,23 +317,17 @@ def public_page(view):
                 request, etag=response.get("ETag"), response=response
             )
 
-        key = page_key(request, version)
-        page = local_tier.get(key)
+        public_paths.add(request.path)
+        page = None if missed else find(key)
         hit = page is not None
         if not hit:
-            page = cache.get(key)
-            hit = page is not None
-            if not hit:
-                response = render(request, *args, **kwargs)
-                if not is_storable(response):
-                    add_public_headers(response, valid_until)
-                    return response
-                page = store(response, time.time() + ttl)
-                cache.set(key, page, timeout=int(ttl))
+            response = render(request, *args, **kwargs)
+            if not is_storable(response):
+                add_public_headers(response, valid_until)
+                return response
+            page = store(response, time.time() + ttl)
+            cache.set(key, page, timeout=int(ttl))
             local_tier.put(key, page)
-
-        response = respond(request, page, hit)
-        add_public_headers(response, valid_until)
-        return get_conditional_response(request, etag=page.etag, response=response)
+        return respond(request, page, valid_until, hit)
 
     return wrapper

@@ -103,6 +103,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "newsroom.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous readers' pages from the page cache; see articles/pagecache.py.
+    "articles.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

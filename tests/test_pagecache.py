@@ -42,6 +42,29 @@ def test_second_anonymous_visit_is_served_from_the_cache_without_queries(
     assert "Budget passes" in second.content.decode()
 
 
+def test_a_hit_carries_the_same_headers_as_the_first_render(client, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    make_article()
+    proxied = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}
+    first = client.get(FRONT, headers=proxied)
+    second = client.get(FRONT, headers=proxied)
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
+    for name in (
+        "Content-Type",
+        "Content-Encoding",
+        "Content-Length",
+        "ETag",
+        "Cache-Control",
+        "Vary",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Strict-Transport-Security",
+    ):
+        assert second[name] == first[name], name
+    assert int(second["Content-Length"]) == len(second.content)
+
+
 def test_another_app_server_finds_the_page_in_the_shared_cache(client):
     make_article()
     client.get(FRONT)
