@@ -249,6 +249,22 @@ def test_micro_cache_serves_repeats_but_never_stores_a_session_response(stack):
         assert "X-Cache-Status" not in headers
 
 
+def test_micro_cache_keeps_compressed_and_plain_copies_apart(stack):
+    make_article(headline="Monsoon forecast", tags=["monsoon"])
+    gzip_reader = {"Accept-Encoding": "gzip, deflate, br"}
+    plain_reader = {"Accept-Encoding": "identity"}
+
+    packed = [stack.via_nginx("/tag/monsoon/", **gzip_reader)[1] for _ in "ab"]
+    assert [headers["X-Cache-Status"] for headers in packed] == ["MISS", "HIT"]
+    assert packed[1]["Content-Encoding"] == "gzip"
+    # A reader who cannot unpack gzip never gets the stored gzip copy.
+    for expected in ("MISS", "HIT"):
+        status, headers, page = stack.via_nginx("/tag/monsoon/", **plain_reader)
+        assert headers["X-Cache-Status"] == expected
+        assert "Content-Encoding" not in headers
+        assert "Monsoon forecast" in page
+
+
 def test_static_files_are_hashed_compressed_and_cached_for_a_year(stack):
     page = stack.via_nginx("/")[2]
     stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)[1]
