@@ -9,6 +9,30 @@ from django.utils import timezone
 
 from . import search as text_search
 
+# The columns a story card shows (articles/includes/article_card.html,
+# picture.html, search results): loading only these keeps listing queries
+# and the model instances they make small.
+CARD_FIELDS = (
+    "headline",
+    "slug",
+    "standfirst",
+    "kind",
+    "published_at",
+    "front_page_rank",
+    "section",
+    "section__name",
+    "section__slug",
+    "lead_image",
+    "lead_image__file",
+    "lead_image__width",
+    "lead_image__height",
+    "lead_image__alt_text",
+    "lead_image__focal_x",
+    "lead_image__focal_y",
+    "lead_image__renditions",
+    "lead_image__crops",
+)
+
 # How many of the newest stories the front page's section blocks and region
 # strip choose from.
 RECENT_POOL = 400
@@ -44,19 +68,18 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self) -> "ArticleQuerySet":
         """What a story card needs (section, lead image) in the same query,
-        without the body."""
-        return self.select_related("section", "lead_image").defer(
-            "body", "search_vector"
-        )
+        and nothing more: no body, no editorial fields."""
+        return self.select_related("section", "lead_image").only(*CARD_FIELDS)
 
     def for_feed(self) -> "ArticleQuerySet":
-        """A feed item: the listing shape plus source, ordered bylines and
-        tags, in three queries whatever the number of stories."""
+        """A feed item: the story without its body, with section, lead image
+        and source, plus ordered bylines and tags, in three queries whatever
+        the number of stories."""
         from .models import Byline
 
         return (
-            self.for_listing()
-            .select_related("source")
+            self.select_related("section", "lead_image", "source")
+            .defer("body", "search_vector")
             .prefetch_related(
                 Prefetch(
                     "bylines",
