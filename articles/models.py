@@ -4,9 +4,9 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
-from django.core.signals import setting_changed
 from django.db.models import F, Q
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
