@@ -23,8 +23,10 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -47,6 +49,8 @@ KEY_PARAMETERS = ("page", "p", "q", "section", "region", "since", "until")
 # Response headers a stored page keeps (Cache-Control and Vary are set anew).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Last-Modified")
 LOCAL_TIER_BYTES = 16 * 1024 * 1024
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,26 @@ def content_version() -> tuple[str, float]:
 def invalidate() -> None:
     """Make every app server render pages afresh (called on any change)."""
     cache.delete(STATE_KEY)
+
+
+REMEMBERED_MAX = 100
+_remembered: dict[tuple, object] = {}
+
+
+def remembered(name: str, compute: Callable[[], T], period: int = 0) -> T:
+    """compute()'s result, kept by this worker until the content version
+    changes (any save, or a scheduled change) and, with a period, for at
+    most that many seconds: for the small reads that every page repeats,
+    such as the navigation and "Most read". Pages are rendered afresh as
+    often as before; they only stop asking the same question each time."""
+    version, _ = content_version()
+    key = (name, version, int(time.time() // period) if period else 0)
+    if key in _remembered:
+        return _remembered[key]
+    if len(_remembered) >= REMEMBERED_MAX:
+        _remembered.clear()
+    value = _remembered[key] = compute()
+    return value
 
 
 def page_key(request: HttpRequest, version: str) -> str:

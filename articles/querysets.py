@@ -310,12 +310,13 @@ def newest_matches(matches: ArticleQuerySet) -> ArticleQuerySet:
     ]
 
 
-def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
+def front_page_stories(
+    sections: list, regions: list, top_count: int = 4, latest_count: int = 10
+) -> dict:
     """The stories of the front page, each shown at most once (the breaking
-    bar aside), in 8 queries: breaking, pinned, newest, video, sections,
-    section blocks, regions and region strip. The sections and regions double
-    as the navigation, so it costs no more."""
-    from .models import Article, Region, Section
+    bar aside), in 6 queries: breaking, pinned, newest, video, section
+    blocks and region strip; a block for each of `sections` and `regions`."""
+    from .models import Article
 
     now = timezone.now()
     live = Article.objects.published().for_listing()
@@ -361,7 +362,6 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
         .newest_first()
         .values("pk")[:RECENT_POOL]
     )
-    sections = list(Section.objects.all())
     section_stories = (
         live.filter(pk__in=recent)
         .annotate(place=_newest_within("section_id", ""))
@@ -373,7 +373,6 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
         section_blocks[story.section].append(story)
     shown.update(story.pk for stories in section_blocks.values() for story in stories)
 
-    regions = list(Region.objects.all())
     placements = (
         Article.regions.through.objects.filter(article__in=recent)
         .exclude(article__in=shown)
@@ -404,8 +403,6 @@ def front_page_stories(top_count: int = 4, latest_count: int = 10) -> dict:
             (sec, stories) for sec, stories in section_blocks.items() if stories
         ],
         "region_blocks": list(region_blocks.items()),
-        "nav_sections": sections,
-        "nav_regions": regions,
     }
 
 

@@ -2,6 +2,7 @@ import logging
 import re
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -17,9 +18,10 @@ from taggit.models import Tag
 
 from . import mostread, seo
 from . import search as text_search
+from .context_processors import navigation
 from .forms import SearchForm
 from .models import Article, Author, Region, Section
-from .pagecache import public_page
+from .pagecache import public_page, remembered
 from .querysets import front_page_stories, most_read_stories
 from .sitemaps import SITEMAPS
 
@@ -38,6 +40,14 @@ class CappedPaginator(Paginator):
         return self.object_list[: self.per_page * MAX_PAGES].count()
 
 
+def most_read() -> dict:
+    """The "Most read" lists, read again at most once a flush period: the
+    counts behind them are written that often (see mostread.py)."""
+    return remembered(
+        "most-read", most_read_stories, period=settings.MOST_READ_FLUSH_SECONDS
+    )
+
+
 def paginate(request: HttpRequest, stories) -> Page:
     return CappedPaginator(stories.for_listing().newest_first(), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -47,7 +57,7 @@ def paginate(request: HttpRequest, stories) -> Page:
 @require_safe
 @public_page
 def front_page(request: HttpRequest) -> HttpResponse:
-    context = front_page_stories() | most_read_stories()
+    context = front_page_stories(*navigation()) | most_read()
     context["structured_data"] = seo.front_page_data(request)
     return render(request, "articles/front_page.html", context)
 
@@ -134,7 +144,7 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "article": article,
             "current_section": article.section.slug,
             "structured_data": seo.article_data(article, request),
-            **most_read_stories(),
+            **most_read(),
         },
     )
 

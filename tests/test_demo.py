@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles.context_processors import navigation
 from articles.models import (
     Article,
     Author,
@@ -117,7 +118,7 @@ def test_sample_story_is_the_faithful_lead_with_its_links(demo):
     sample = Article.objects.published().get(headline=SAMPLE_HEADLINE)
 
     assert sample.front_page_rank == 1
-    assert front_page_stories()["lead"] == sample
+    assert front_page_stories(*navigation())["lead"] == sample
     assert sample.section.name == "World"
     assert {region.slug for region in sample.regions.all()} == {"us", "europe"}
     assert sample.source.name == "agencies"

@@ -116,7 +116,9 @@ def test_front_page_with_no_stories_says_so(client):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_front_page_query_count_is_fixed(client, django_assert_max_num_queries, count):
+def test_front_page_query_count_is_fixed(
+    client, django_assert_max_num_queries, settings, count
+):
     sections = [make_section() for _ in range(4)]
     regions = [make_region() for _ in range(3)]
     image = make_image()
@@ -130,14 +132,30 @@ def test_front_page_query_count_is_fixed(client, django_assert_max_num_queries, 
             video_url="https://youtu.be/abcdefghijk" if n % 5 == 0 else "",
         )
         StoryViews.objects.create(article=story, day=timezone.localdate(), views=n)
-    # Expect 10 queries: breaking, pinned, newest, video, sections, section
-    # blocks, regions, the region strip and the two "Most read" lists (the
-    # sections and regions also fill the navigation).
+    # Expect 10 queries: breaking, pinned, newest, video, section blocks, the
+    # region strip, then, once per content version, the sections and regions
+    # (blocks and navigation) and the two "Most read" lists.
     # The page cache's version is worked out once per change, not per page.
     content_version()
     with django_assert_max_num_queries(10):
         response = client.get(FRONT)
     assert response.status_code == 200
+    # Rendered again (the page cache off), only the stories are read again.
+    settings.PAGE_CACHE_SECONDS = 0
+    with django_assert_max_num_queries(6):
+        again = client.get(FRONT)
+    assert again.content == response.content
+
+
+def test_a_renamed_section_shows_in_the_navigation_at_once(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    section = make_section(name="Sport", slug="sport")
+    make_article(section=section)
+    assert ">Sport</a>" in client.get(FRONT).content.decode()
+    section.name = "Sports"
+    section.save()
+    page = client.get(FRONT).content.decode()
+    assert ">Sports</a>" in page and ">Sport</a>" not in page
 
 
 def test_front_page_is_publicly_cacheable(client):

@@ -6,9 +6,11 @@ PostgreSQL pass REDIS_URL is set and the same tests go through Redis.
 """
 
 import re
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
@@ -298,6 +300,28 @@ def test_story_page_shows_the_lists(client):
     body = client.get(story.get_absolute_url()).content.decode()
     assert "Most read" in body and "Last 7 days" in body
     assert f'<a href="{other.get_absolute_url()}">Also read</a>' in body
+
+
+def test_lists_are_read_again_once_a_flush_period(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    period = settings.MOST_READ_FLUSH_SECONDS
+    # The start of a period, so both pages below fall in it.
+    start = datetime.fromtimestamp(time.time() // period * period + 1, tz=UTC)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    make_views(make_article(headline="Steady reader", published_at=an_hour_ago), 0, 5)
+    hit = make_article(headline="Sudden hit", published_at=an_hour_ago)
+    with time_machine.travel(start, tick=False):
+        box = most_read_box(client.get("/"))
+        assert "Steady reader" in box and "Sudden hit" not in box
+        make_views(hit, 0, 50)  # As a flush writes them, between two pages.
+        assert "Sudden hit" not in most_read_box(client.get("/"))
+    with time_machine.travel(start + timedelta(seconds=period), tick=False):
+        assert "Sudden hit" in most_read_box(client.get("/"))
+
+
+def most_read_box(response) -> str:
+    body = response.content.decode()
+    return "".join(re.findall(r'<ol class="most-read__list">(.*?)</ol>', body, re.S))
 
 
 def test_lists_are_left_out_while_nothing_was_read(client):
