@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.db import connections, models
 from django.db.models import F, Prefetch, Q, Value
-from django.db.models.functions import Concat, RowNumber
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from . import search as text_search
@@ -314,8 +314,9 @@ def front_page_stories(
     sections: list, regions: list, top_count: int = 4, latest_count: int = 10
 ) -> dict:
     """The stories of the front page, each shown at most once (the breaking
-    bar aside), in 6 queries: breaking, pinned, newest, video, section
-    blocks and region strip; a block for each of `sections` and `regions`."""
+    bar aside), in 6 queries: breaking, pinned, newest, video, the recent
+    pool and the stories picked from it for a block of each of `sections`
+    and the strip of `regions`."""
     from .models import Article
 
     now = timezone.now()
@@ -354,44 +355,56 @@ def front_page_stories(
     shown.update(story.pk for story in video)
 
     # Section blocks and the region strip draw on the newest stories not yet
-    # shown; ranking within that recent pool keeps both queries cheap however
-    # many stories there are. A section with nothing that recent has no block.
+    # shown: one query lists their ids, sections and regions, the blocks are
+    # picked from it here, and one more loads the picked stories. A section
+    # with nothing that recent has no block.
     recent = (
         Article.objects.published()
         .exclude(pk__in=shown)
         .newest_first()
         .values("pk")[:RECENT_POOL]
     )
-    section_stories = (
-        live.filter(pk__in=recent)
-        .annotate(place=_newest_within("section_id", ""))
-        .filter(place__lte=4)
+    pool = (
+        Article.objects.filter(pk__in=recent)
         .newest_first()
+        .values_list("pk", "section_id", "regions__id")
     )
-    section_blocks = {section: [] for section in sections}
-    for story in section_stories:
-        section_blocks[story.section].append(story)
-    shown.update(story.pk for stories in section_blocks.values() for story in stories)
+    in_section = {section.pk: [] for section in sections}
+    in_region = {region.pk: [] for region in regions}
+    for pk, section_id, region_id in pool:
+        # A story in three regions comes three times, one after the other.
+        picks = in_section.get(section_id)
+        if picks is not None and len(picks) < 4 and pk not in picks:
+            picks.append(pk)
+        if region_id in in_region:
+            in_region[region_id].append(pk)
+    shown.update(pk for picks in in_section.values() for pk in picks)
 
-    placements = (
-        Article.regions.through.objects.filter(article__in=recent)
-        .exclude(article__in=shown)
-        .select_related("article")
-        .only(
-            "region_id", "article__headline", "article__slug", "article__published_at"
-        )
-        .annotate(place=_newest_within("region_id", "article__"))
-        .filter(place__lte=6)
-        .order_by("place", "region_id")
+    # Round by round, each region takes its newest story not yet shown; a
+    # story in several regions is shown once, where it is newest.
+    candidates = {
+        region_id: [pk for pk in ids if pk not in shown][:6]
+        for region_id, ids in sorted(in_region.items())
+    }
+    in_strip = {region_id: [] for region_id in in_region}
+    for place in range(6):
+        for region_id, ids in candidates.items():
+            picks = in_strip[region_id]
+            if place < len(ids) and ids[place] not in shown and len(picks) < 3:
+                picks.append(ids[place])
+                shown.add(ids[place])
+
+    picked = live.in_bulk(
+        [pk for picks in [*in_section.values(), *in_strip.values()] for pk in picks]
     )
-    region_blocks = {region: [] for region in regions}
-    by_pk = {region.pk: stories for region, stories in region_blocks.items()}
-    for placement in placements:
-        stories = by_pk[placement.region_id]
-        # A story in several regions is shown once, under the first.
-        if placement.article_id not in shown and len(stories) < 3:
-            stories.append(placement.article)
-            shown.add(placement.article_id)
+    section_blocks = {
+        section: [picked[pk] for pk in in_section[section.pk] if pk in picked]
+        for section in sections
+    }
+    region_blocks = {
+        region: [picked[pk] for pk in in_strip[region.pk] if pk in picked]
+        for region in regions
+    }
 
     return {
         "breaking": breaking,
@@ -404,15 +417,6 @@ def front_page_stories(
         ],
         "region_blocks": list(region_blocks.items()),
     }
-
-
-def _newest_within(group: str, prefix: str) -> models.Window:
-    """Rank 1, 2, ... of a story by recency within its `group` column."""
-    return models.Window(
-        RowNumber(),
-        partition_by=F(group),
-        order_by=[F(f"{prefix}published_at").desc(), F(f"{prefix}id").desc()],
-    )
 
 
 def most_read_stories(count: int = 5) -> dict:

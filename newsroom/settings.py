@@ -120,17 +120,27 @@ if not DEV:
 
 ROOT_URLCONF = "newsroom.urls"
 
+# Readers' pages (templates/) are Jinja2 templates: several times faster
+# than Django's for pages of many story cards (see articles/jinja.py). The
+# admin, and the admin pages of ours in articles/templates/, use Django's.
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "articles.jinja.environment",
+            "context_processors": ["articles.context_processors.site"],
+        },
+    },
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.context_processors.site",
             ],
         },
     },

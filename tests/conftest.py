@@ -1,9 +1,29 @@
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.template.backends import jinja2
+from django.test.signals import template_rendered
 
 from articles import pagecache
 from articles.roles import EDITOR, WRITER, setup_roles
+
+
+@pytest.fixture(autouse=True, scope="session")
+def jinja2_templates_are_seen_by_the_test_client():
+    """The test client shows the templates a response used and their context
+    (response.templates, response.context) by Django's template_rendered
+    signal, which Django sends for its own templates under test; do the
+    same for the Jinja2 pages."""
+    render = jinja2.Template.render
+
+    def instrumented(self, context=None, request=None):
+        context = {} if context is None else context
+        template_rendered.send(sender=self, template=self.template, context=context)
+        return render(self, context, request)
+
+    jinja2.Template.render = instrumented
+    yield
+    jinja2.Template.render = render
 
 
 @pytest.fixture(autouse=True)
