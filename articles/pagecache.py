@@ -133,19 +133,19 @@ REMEMBERED_MAX = 100
 _remembered: dict[tuple, object] = {}
 
 
-def remembered(name: str, compute: Callable[[], T], period: int = 0) -> T:
+def remembered(name: str, compute: Callable[[], T], *key: object) -> T:
     """compute()'s result, kept by this worker until the content version
-    changes (any save, or a scheduled change) and, with a period, for at
-    most that many seconds: for the small reads that every page repeats,
-    such as the navigation and "Most read". Pages are rendered afresh as
-    often as before; they only stop asking the same question each time."""
+    changes (any save, or a scheduled change) or any of `key` does: for the
+    small reads that every page repeats, such as the navigation and "Most
+    read". Pages are rendered afresh as often as before; they only stop
+    asking the database the same question each time."""
     version, _ = content_version()
-    key = (name, version, int(time.time() // period) if period else 0)
-    if key in _remembered:
-        return _remembered[key]
+    full_key = (name, version, *key)
+    if full_key in _remembered:
+        return _remembered[full_key]
     if len(_remembered) >= REMEMBERED_MAX:
         _remembered.clear()
-    value = _remembered[key] = compute()
+    value = _remembered[full_key] = compute()
     return value
 
 

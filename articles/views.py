@@ -2,7 +2,6 @@ import logging
 import re
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -41,11 +40,9 @@ class CappedPaginator(Paginator):
 
 
 def most_read() -> dict:
-    """The "Most read" lists, read again at most once a flush period: the
-    counts behind them are written that often (see mostread.py)."""
-    return remembered(
-        "most-read", most_read_stories, period=settings.MOST_READ_FLUSH_SECONDS
-    )
+    """The "Most read" lists, read again only when a flush has written new
+    counts (see mostread.py) or a story changed."""
+    return remembered("most-read", most_read_stories, mostread.counts_written())
 
 
 def paginate(request: HttpRequest, stories) -> Page:
