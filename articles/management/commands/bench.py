@@ -9,7 +9,8 @@ side in one run:
 - the floor: /healthz, Django's smallest view, on the same gunicorn;
 - the machine's limit: nginx serving a saved copy of the front page
   (plain, and gzipped once beforehand for gzip_static);
-- cached pages straight from gunicorn and through nginx's micro-cache;
+- cached pages straight from gunicorn, each right after a floor run, and
+  through nginx's micro-cache, each right after a saved-copy run;
 - uncached pages (a second gunicorn with PAGE_CACHE_SECONDS=0): req/s,
   latency, CPU per request from the workers' CPU time, SQL queries;
 - a soak of 64 connections for 60 seconds, and worker memory afterwards.
@@ -237,22 +238,25 @@ server {{
                 response.read()
 
     def measure(self, cached, uncached, cached_port: int, uncached_port: int):
+        """Each cached page right after a run of the floor, and each page
+        through nginx right after a run of the saved copy, so every share is
+        taken between two rows measured under the same conditions (this
+        machine's speed drifts from one minute to the next)."""
         base = f"http://127.0.0.1:{cached_port}"
         self.stdout.write("Floor and cached pages straight from gunicorn…")
         self.warm(f"{base}/healthz")
-        self.floor = self.wrk(f"{base}/healthz", "-H", PROXY_HEADER)
-        self.cached = {}
+        self.floors, self.cached = {}, {}
         for name, path in self.pages.items():
             self.warm(base + path)
+            self.floors[name] = self.wrk(f"{base}/healthz", "-H", PROXY_HEADER)
             self.cached[name] = self.wrk(base + path, "-H", PROXY_HEADER)
 
     def measure_nginx(self, https_port: int, copy_port: int) -> None:
         self.stdout.write("nginx: saved copy and micro-cache…")
-        self.copy = self.wrk(f"https://127.0.0.1:{copy_port}/")
-        self.nginx = {
-            name: self.wrk(f"https://127.0.0.1:{https_port}{path}")
-            for name, path in self.pages.items()
-        }
+        self.copies, self.nginx = {}, {}
+        for name, path in self.pages.items():
+            self.copies[name] = self.wrk(f"https://127.0.0.1:{copy_port}/")
+            self.nginx[name] = self.wrk(f"https://127.0.0.1:{https_port}{path}")
 
     def measure_uncached(self, uncached, port: int) -> None:
         self.stdout.write("Uncached pages…")
@@ -318,7 +322,6 @@ server {{
 
     def report(self) -> None:
         out = self.stdout.write
-        floor, copy = self.floor.rps, self.copy.rps
         out(
             f"\n{self.total} stories; gunicorn {self.workers} sync workers; "
             f"wrk 2 threads, {self.options['connections']} connections, "
@@ -332,11 +335,11 @@ server {{
                 f"{run.errors:6d}"
             )
 
-        row("floor: /healthz (gunicorn)", self.floor)
-        row("limit: nginx, saved front page", self.copy)
         for name, run in self.cached.items():
+            row(f"floor: /healthz, before {name}", self.floors[name])
             row(f"cached {name} (gunicorn)", run)
         for name, run in self.nginx.items():
+            row(f"limit: saved copy, before {name}", self.copies[name])
             row(f"cached {name} (nginx micro-cache)", run)
         for name, run in self.uncached.items():
             row(f"uncached {name} (gunicorn)", run)
@@ -344,11 +347,11 @@ server {{
 
         targets = []
         for name, run in self.cached.items():
-            share = run.rps / floor
+            share = run.rps / self.floors[name].rps
             label = f"cached {name} via gunicorn >= 70% of the floor"
             targets.append((label, f"{share:.0%}", share >= 0.7))
         for name, run in self.nginx.items():
-            share = run.rps / copy
+            share = run.rps / self.copies[name].rps
             label = f"cached {name} via nginx >= 80% of the saved copy"
             targets.append((label, f"{share:.0%}", share >= 0.8))
         queries = self.queries["front"]
