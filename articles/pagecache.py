@@ -341,7 +341,6 @@ def public_page(view):
                 request, etag=response.get("ETag"), response=response
             )
 
-        public_paths.add(request.path)
         page = None if missed else find(key)
         hit = page is not None
         if not hit:
@@ -352,6 +351,8 @@ def public_page(view):
             page = store(response, time.time() + ttl)
             cache.set(key, page, timeout=int(ttl))
             local_tier.put(key, page)
+        # From now on PageCacheMiddleware answers this path itself.
+        public_paths.add(request.path)
         return respond(request, page, valid_until, hit)
 
     return wrapper
