@@ -11,7 +11,8 @@ scheduled story is due.
 Each worker also keeps the most used renders in its own memory, so a hit
 costs one small cache read (the version) and no unpickling of a whole page.
 Bodies are stored gzipped once, next to the plain ones, so nothing is
-compressed per request.
+compressed per request. public_page() renders and stores pages;
+PageCacheMiddleware answers the hits before most of Django runs.
 
 Requests with a session cookie (editors) bypass all of it and get private,
 uncacheable responses.
@@ -131,6 +132,7 @@ def invalidate() -> None:
 
 REMEMBERED_MAX = 100
 _remembered: dict[tuple, object] = {}
+_missing = object()
 
 
 def remembered(name: str, compute: Callable[[], T], *key: object) -> T:
@@ -141,11 +143,11 @@ def remembered(name: str, compute: Callable[[], T], *key: object) -> T:
     asking the database the same question each time."""
     version, _ = content_version()
     full_key = (name, version, *key)
-    if full_key in _remembered:
-        return _remembered[full_key]
-    if len(_remembered) >= REMEMBERED_MAX:
-        _remembered.clear()
-    value = _remembered[full_key] = compute()
+    value = _remembered.get(full_key, _missing)
+    if value is _missing:
+        if len(_remembered) >= REMEMBERED_MAX:
+            _remembered.clear()
+        value = _remembered[full_key] = compute()
     return value
 
 
