@@ -131,24 +131,28 @@ def invalidate() -> None:
 
 
 REMEMBERED_MAX = 100
-_remembered: dict[tuple, object] = {}
-_missing = object()
+# Without a shared cache (no REDIS_URL) a worker does not hear of another
+# worker's saves, so nothing is remembered for longer than this.
+REMEMBERED_SECONDS = 60
+_remembered: dict[tuple, tuple[object, float]] = {}
 
 
 def remembered(name: str, compute: Callable[[], T], *key: object) -> T:
     """compute()'s result, kept by this worker until the content version
-    changes (any save, or a scheduled change) or any of `key` does: for the
-    small reads that every page repeats, such as the navigation and "Most
-    read". Pages are rendered afresh as often as before; they only stop
-    asking the database the same question each time."""
+    changes (any save, or a scheduled change) or any of `key` does, and for
+    REMEMBERED_SECONDS at most: for the small reads that every page repeats,
+    such as the navigation and "Most read". Pages are rendered afresh as
+    often as before; they only stop asking the database the same question
+    each time."""
     version, _ = content_version()
     full_key = (name, version, *key)
-    value = _remembered.get(full_key, _missing)
-    if value is _missing:
+    now = time.monotonic()
+    entry = _remembered.get(full_key)
+    if entry is None or entry[1] <= now:
         if len(_remembered) >= REMEMBERED_MAX:
             _remembered.clear()
-        value = _remembered[full_key] = compute()
-    return value
+        entry = _remembered[full_key] = (compute(), now + REMEMBERED_SECONDS)
+    return entry[0]
 
 
 def page_key(request: HttpRequest, version: str) -> str:
