@@ -124,6 +124,9 @@ class Image(models.Model):
     # focal point; see images.make_crops().
     crops = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changes with every save; part of the key of the story cards showing
+    # the picture (see articles/cards.py).
+    modified_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -32,6 +32,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import (
     add_never_cache_headers,
@@ -111,22 +113,52 @@ class LocalTier:
 local_tier = LocalTier()
 
 
+class RequestMemo(threading.local):
+    """The content version as this request first read it: a page asks for
+    it several times (the page cache, each remembered read), and reading it
+    once saves cache reads, or queries while the cache is down. Outside a
+    request nothing is kept."""
+
+    in_request = False
+    state: tuple[str, float] | None = None
+
+
+request_memo = RequestMemo()
+
+
+@receiver(request_started)
+def request_starts(**kwargs) -> None:
+    request_memo.in_request = True
+    request_memo.state = None
+
+
+@receiver(request_finished)
+def request_ends(**kwargs) -> None:
+    request_memo.in_request = False
+    request_memo.state = None
+
+
 def content_version() -> tuple[str, float]:
     """The current version and the time (epoch seconds) until which it holds.
     Replaces the version once that time has come."""
-    state = cache.get(STATE_KEY)
     now = time.time()
+    state = request_memo.state
     if state is not None and state[1] > now:
         return state
-    due = next_scheduled_change()
-    valid_until = due.timestamp() if due else now + 24 * 3600
-    state = (secrets.token_hex(8), valid_until)
-    cache.set(STATE_KEY, state, timeout=max(1, int(valid_until - now)))
+    state = cache.get(STATE_KEY)
+    if state is None or state[1] <= now:
+        due = next_scheduled_change()
+        valid_until = due.timestamp() if due else now + 24 * 3600
+        state = (secrets.token_hex(8), valid_until)
+        cache.set(STATE_KEY, state, timeout=max(1, int(valid_until - now)))
+    if request_memo.in_request:
+        request_memo.state = state
     return state
 
 
 def invalidate() -> None:
     """Make every app server render pages afresh (called on any change)."""
+    request_memo.state = None
     cache.delete(STATE_KEY)
 
 

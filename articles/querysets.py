@@ -71,6 +71,24 @@ class ArticleQuerySet(models.QuerySet):
         and nothing more: no body, no editorial fields."""
         return self.select_related("section", "lead_image").only(*CARD_FIELDS)
 
+    def for_cards(self) -> "ArticleQuerySet":
+        """Stories whose cards are rendered once and kept (see cards.py):
+        the few columns the pages choose them by and show as plain links,
+        plus what a card's key is made of."""
+        return self.only(
+            "headline",
+            "slug",
+            "published_at",
+            "front_page_rank",
+            "modified_at",
+            "section",
+            "lead_image",
+        ).annotate(
+            section_name=F("section__name"),
+            section_slug=F("section__slug"),
+            image_modified_at=F("lead_image__modified_at"),
+        )
+
     def for_feed(self) -> "ArticleQuerySet":
         """A feed item: the story without its body, with section, lead image
         and source, plus ordered bylines and tags, in three queries whatever
@@ -314,34 +332,45 @@ def front_page_stories(
     sections: list, regions: list, top_count: int = 4, latest_count: int = 10
 ) -> dict:
     """The stories of the front page, each shown at most once (the breaking
-    bar aside), in 6 queries: breaking, pinned, newest, video, the recent
-    pool and the stories picked from it for a block of each of `sections`
-    and the strip of `regions`."""
+    bar aside), in 3 queries: one for the breaking, pinned, newest and video
+    stories, one for the pool of recent stories, and one for the stories
+    picked from it for a block of each of `sections` and the strip of
+    `regions`. Stories are for_cards() rows, for cards.attach()."""
     from .models import Article
 
     now = timezone.now()
-    live = Article.objects.published().for_listing()
+    live = Article.objects.published().for_cards()
+    newest_count = top_count + latest_count + 1
+    # Each part of the first query, with its own order and length: room for
+    # the pinned stories among the newest, and for the newest among videos.
+    parts = {
+        "breaking": (
+            live.filter(is_breaking=True)
+            .filter(Q(breaking_until__isnull=True) | Q(breaking_until__gt=now))
+            .newest_first(),
+            5,
+        ),
+        "pinned": (
+            live.filter(front_page_rank__isnull=False).order_by(
+                "front_page_rank", "-published_at", "-pk"
+            ),
+            top_count + 1,
+        ),
+        "newest": (live.newest_first(), newest_count + top_count + 1),
+        "video": (
+            live.filter(kind=Article.Kind.VIDEO).newest_first(),
+            4 + newest_count,
+        ),
+    }
+    found = {name: [] for name in parts}
+    for story in union_of_parts(parts):
+        found[story.part].append(story)
+    breaking, pinned, newest, videos = (newest_first(found[name]) for name in parts)
+    pinned.sort(key=lambda story: story.front_page_rank)
 
-    breaking = list(
-        Article.objects.published()
-        .filter(is_breaking=True)
-        .filter(
-            models.Q(breaking_until__isnull=True) | models.Q(breaking_until__gt=now)
-        )
-        .newest_first()
-        .only("pk", "slug", "headline", "published_at")[:5]
-    )
-    pinned = list(
-        live.filter(front_page_rank__isnull=False).order_by(
-            "front_page_rank", "-published_at"
-        )[: top_count + 1]
-    )
     pinned_ids = {story.pk for story in pinned}
-    newest = [
-        story
-        for story in live.newest_first()[: top_count + latest_count + 1 + len(pinned)]
-        if story.pk not in pinned_ids
-    ]
+    newest = [story for story in newest if story.pk not in pinned_ids]
+    newest = newest[: newest_count + len(pinned)]
     pinned_lead = [story for story in pinned if story.front_page_rank == 1]
     lead = pinned_lead[0] if pinned_lead else (newest.pop(0) if newest else None)
     top_candidates = [story for story in pinned if story is not lead] + newest
@@ -349,9 +378,7 @@ def front_page_stories(
     latest = [story for story in newest if story not in top][:latest_count]
 
     shown = {story.pk for story in [lead, *top, *latest] if story}
-    video = list(
-        live.filter(kind=Article.Kind.VIDEO).exclude(pk__in=shown).newest_first()[:4]
-    )
+    video = [story for story in videos if story.pk not in shown][:4]
     shown.update(story.pk for story in video)
 
     # Section blocks and the region strip draw on the newest stories not yet
@@ -417,6 +444,30 @@ def front_page_stories(
         ],
         "region_blocks": list(region_blocks.items()),
     }
+
+
+def union_of_parts(parts: dict[str, tuple[ArticleQuerySet, int]]) -> list:
+    """The first `count` rows of each of several querysets of the same
+    columns, in one query (UNION ALL); each row's `part` names its
+    queryset. The order of the rows is not kept. Where a compound query
+    cannot hold LIMIT (SQLite), each part picks its rows in a subquery."""
+    sliced = []
+    for name, (queryset, count) in parts.items():
+        if connections[queryset.db].features.supports_slicing_ordering_in_compound:
+            part = queryset.annotate(part=Value(name))[:count]
+        else:
+            ids = queryset.values("pk")[:count]
+            part = queryset.order_by().filter(pk__in=ids).annotate(part=Value(name))
+        sliced.append(part)
+    first, *others = sliced
+    return list(first.union(*others, all=True))
+
+
+def newest_first(stories: list) -> list:
+    """Sorted as ArticleQuerySet.newest_first() sorts."""
+    return sorted(
+        stories, key=lambda story: (story.published_at, story.pk), reverse=True
+    )
 
 
 def most_read_stories(count: int = 5) -> dict:

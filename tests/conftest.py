@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.template.backends import jinja2
 from django.test.signals import template_rendered
 
-from articles import pagecache
+from articles import cards, pagecache
 from articles.roles import EDITOR, WRITER, setup_roles
 
 
@@ -47,11 +47,14 @@ def demo_media(settings, shared_demo_media):
 
 @pytest.fixture(autouse=True)
 def empty_caches():
-    """Each test starts with no cached pages (or counters) from another."""
+    """Each test starts with no cached pages, cards (or counters) from
+    another."""
     cache.clear()
     pagecache.local_tier.clear()
+    cards.kept_cards.clear()
     yield
     pagecache.local_tier.clear()
+    cards.kept_cards.clear()
 
 
 @pytest.fixture(autouse=True)

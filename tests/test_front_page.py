@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import pagecache
+from articles import cards, pagecache
 from articles.models import Article, Section, StoryViews
 from articles.pagecache import content_version
 
@@ -135,19 +135,57 @@ def test_front_page_query_count_is_fixed(
             video_url="https://youtu.be/abcdefghijk" if n % 5 == 0 else "",
         )
         StoryViews.objects.create(article=story, day=timezone.localdate(), views=n)
-    # Expect 10 queries: breaking, pinned, newest, video, section blocks, the
-    # region strip, then, once per content version, the sections and regions
-    # (blocks and navigation) and the two "Most read" lists.
+    # Expect 8 queries: the breaking, pinned, newest and video stories in
+    # one, the recent pool, the stories picked from it, their cards, then,
+    # once per content version, the sections and regions (blocks and
+    # navigation) and the two "Most read" lists.
     # The page cache's version is worked out once per change, not per page.
     content_version()
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         response = client.get(FRONT)
     assert response.status_code == 200
-    # Rendered again (the page cache off), only the stories are read again.
+    # Rendered again (the page cache off), only the stories are read again:
+    # their cards are kept.
     settings.PAGE_CACHE_SECONDS = 0
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(3):
         again = client.get(FRONT)
     assert again.content == response.content
+
+
+def test_kept_cards_show_every_edit_at_once(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    section = make_section(name="Business", slug="business")
+    image = make_image()
+    image.alt_text = "Traders on the floor"
+    image.save()
+    story = make_article(
+        headline="Markets rally", section=section, lead_image=image, front_page_rank=1
+    )
+    for _ in range(5):
+        make_article(section=section)
+    page = client.get(FRONT).content.decode()
+    assert "Markets rally" in page and 'alt="Traders on the floor"' in page
+
+    # Each change on its own: the picture, the section, the story.
+    image.alt_text = "Traders cheering"
+    image.save()
+    page = client.get(FRONT).content.decode()
+    assert 'alt="Traders cheering"' in page and "Traders on the floor" not in page
+    section.name = "Money"
+    section.save()
+    page = client.get(FRONT).content.decode()
+    assert 'class="kicker" href="/section/business/">Money</a>' in page
+    story.headline = "Markets rally again"
+    story.save()
+    assert "Markets rally again" in client.get(FRONT).content.decode()
+
+
+def test_cards_are_rendered_afresh_in_development(client, settings):
+    """runserver reloads templates as they are edited; kept cards would not."""
+    settings.DEBUG = True
+    make_article(headline="Fresh card")
+    assert "Fresh card" in client.get(FRONT).content.decode()
+    assert not cards.kept_cards._cards
 
 
 def test_a_renamed_section_shows_in_the_navigation_at_once(client, settings):

@@ -224,3 +224,32 @@ def test_not_found_pages_are_not_stored(client):
     assert client.get("/news/999999/no-such-story/").status_code == 404
     assert client.get("/news/999999/no-such-story/").status_code == 404
     assert not re.search("X-Page-Cache", str(client.get("/section/none/").headers))
+
+
+def test_without_a_cache_a_page_works_out_the_version_once(
+    client, settings, django_assert_max_num_queries
+):
+    """Redis down: nothing can be kept, so each page finds the content
+    version (2 queries) afresh, but once, not for each part that asks."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    }
+    make_article(headline="Served while Redis is down")
+    client.get(FRONT)
+    # The version, the stories, their kept cards, the sections and regions,
+    # and the two "Most read" lists.
+    with django_assert_max_num_queries(2 + 3 + 2 + 2):
+        response = client.get(FRONT)
+    assert "Served while Redis is down" in response.content.decode()
+
+
+def test_a_save_within_a_request_is_seen_by_the_rest_of_it():
+    """An editor's save replaces the version the request read before."""
+    pagecache.request_starts()
+    try:
+        before = pagecache.content_version()
+        assert pagecache.content_version() == before
+        make_article()
+        assert pagecache.content_version() != before
+    finally:
+        pagecache.request_ends()
