@@ -16,12 +16,17 @@ from django.urls import reverse
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
+from .models import remembered_reverse
 from .templatetags import articles_tags
 
 
 def url(name: str, *args, **kwargs) -> str:
-    """reverse() as templates call it: url("articles:tag-detail", slug=...)."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """reverse() as templates call it: url("articles:tag-detail", slug=...);
+    remembered when the arguments are named (every page links the same
+    sections, feeds and search)."""
+    if args:
+        return reverse(name, args=args, kwargs=kwargs or None)
+    return remembered_reverse(name, **kwargs)
 
 
 def querystring(request: HttpRequest, **changes) -> str:

@@ -436,12 +436,13 @@ class Article(models.Model):
     def body_blocks(self) -> list[tuple[str, list["ReadMoreLink"]]]:
         """The body as (block HTML, "read more" links after it) pairs.
 
-        Uses the prefetched `read_more_links` from `for_detail()`; without them
+        Uses the `read_more` links loaded by `load_parts()`; without them
         this runs a query. A link placed past the last block goes after it.
         """
         blocks = split_blocks(self.body)
         pairs = [(block, []) for block in blocks]
-        for link in self.read_more_links.all():
+        links = getattr(self, "read_more", None)
+        for link in self.read_more_links.all() if links is None else links:
             if not pairs:
                 break
             index = min(max(link.after_paragraph, 1), len(pairs)) - 1

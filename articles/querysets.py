@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.db import connections, models
-from django.db.models import F, Prefetch, Q, Value
+from django.db.models import F, OuterRef, Prefetch, Q, Value, prefetch_related_objects
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -110,53 +110,33 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self) -> "ArticleQuerySet":
-        """Everything the article page shows, in a fixed number of queries:
-        one for the story and one for each of bylines, regions, tags,
-        "read more" links, "See also" links, gallery images and corrections
-        and updates. Links only point to stories that are themselves
-        published."""
-        from .models import (
-            ArticleNote,
-            Byline,
-            GalleryImage,
-            ReadMoreLink,
-            SeeAlsoLink,
-        )
+        """The story as its page shows it: with its section, source and lead
+        image in one query, and one query each for its bylines, regions and
+        tags. Its other parts (see story_parts()) are only marked as there
+        or not, in the same query, for load_parts()."""
+        from .models import Byline
 
-        visible = is_published("target__")
         stories = self.select_related("section", "source", "lead_image")
-        return stories.defer("search_vector").prefetch_related(
-            Prefetch(
-                "bylines",
-                queryset=Byline.objects.select_related("author").order_by(
-                    "position", "pk"
+        return (
+            stories.defer("search_vector")
+            .annotate(
+                **{
+                    f"has_{name}": models.Exists(
+                        lookup.queryset.model.objects.filter(article=OuterRef("pk"))
+                    )
+                    for name, lookup in story_parts().items()
+                }
+            )
+            .prefetch_related(
+                Prefetch(
+                    "bylines",
+                    queryset=Byline.objects.select_related("author").order_by(
+                        "position", "pk"
+                    ),
                 ),
-            ),
-            "regions",
-            "tags",
-            Prefetch(
-                "read_more_links",
-                queryset=ReadMoreLink.objects.filter(visible)
-                .select_related("target")
-                .order_by("after_paragraph", "pk"),
-            ),
-            Prefetch(
-                "see_also_links",
-                queryset=SeeAlsoLink.objects.filter(
-                    models.Q(target__isnull=True) | visible
-                )
-                .select_related("target__section")
-                .order_by("position", "pk"),
-            ),
-            Prefetch(
-                "gallery_items",
-                queryset=GalleryImage.objects.select_related("image").order_by(
-                    "position", "pk"
-                ),
-            ),
-            Prefetch(
-                "notes", queryset=ArticleNote.objects.order_by("created_at", "pk")
-            ),
+                "regions",
+                "tags",
+            )
         )
 
     def most_read(self, hours: int) -> "ArticleQuerySet":
@@ -317,6 +297,57 @@ class ArticleQuerySet(models.QuerySet):
             )
             .order_by("-similarity", "-published_at", "-pk")
         )
+
+
+def story_parts() -> dict[str, Prefetch]:
+    """The parts of a story page most stories have none of, each as the
+    page loads it into a list of the same name on the story:
+    `read_more` and `see_also` links (only to stories that are themselves
+    published), `gallery` images, and `story_notes` (corrections and
+    updates)."""
+    from .models import ArticleNote, GalleryImage, ReadMoreLink, SeeAlsoLink
+
+    visible = is_published("target__")
+    return {
+        "read_more": Prefetch(
+            "read_more_links",
+            queryset=ReadMoreLink.objects.filter(visible)
+            .select_related("target")
+            .order_by("after_paragraph", "pk"),
+            to_attr="read_more",
+        ),
+        "see_also": Prefetch(
+            "see_also_links",
+            queryset=SeeAlsoLink.objects.filter(Q(target__isnull=True) | visible)
+            .select_related("target__section")
+            .order_by("position", "pk"),
+            to_attr="see_also",
+        ),
+        "gallery": Prefetch(
+            "gallery_items",
+            queryset=GalleryImage.objects.select_related("image").order_by(
+                "position", "pk"
+            ),
+            to_attr="gallery",
+        ),
+        "story_notes": Prefetch(
+            "notes",
+            queryset=ArticleNote.objects.order_by("created_at", "pk"),
+            to_attr="story_notes",
+        ),
+    }
+
+
+def load_parts(story) -> None:
+    """Load the story_parts() that for_detail() found the story has, one
+    query each; the others are empty lists, with no query."""
+    present = []
+    for name, lookup in story_parts().items():
+        if getattr(story, f"has_{name}"):
+            present.append(lookup)
+        else:
+            setattr(story, name, [])
+    prefetch_related_objects([story], *present)
 
 
 def newest_matches(matches: ArticleQuerySet) -> ArticleQuerySet:

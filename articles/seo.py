@@ -82,7 +82,8 @@ def front_page_data(request: HttpRequest) -> list[dict]:
 
 def article_data(article: Article, request: HttpRequest) -> list[dict]:
     """NewsArticle and BreadcrumbList for a story page, and VideoObject for
-    a video story. Uses what `for_detail()` prefetched: no queries."""
+    a video story. Uses what `for_detail()` and `load_parts()` loaded: no
+    queries."""
     url = absolute(request, article.get_absolute_url())
     lead_images = []
     if article.lead_image:
@@ -91,7 +92,7 @@ def article_data(article: Article, request: HttpRequest) -> list[dict]:
             if image and image not in lead_images:
                 lead_images.append(image)
     gallery_images = []
-    for item in article.gallery_items.all():
+    for item in article.gallery:
         image = image_object(request, item.image, 1280)
         if image:
             caption = item.display_caption or item.image.alt_text

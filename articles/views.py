@@ -21,7 +21,7 @@ from .context_processors import navigation
 from .forms import SearchForm
 from .models import Article, Author, Region, Section
 from .pagecache import public_page, remembered
-from .querysets import front_page_stories, most_read_stories
+from .querysets import front_page_stories, load_parts, most_read_stories
 from .sitemaps import SITEMAPS
 
 logger = logging.getLogger(__name__)
@@ -161,6 +161,7 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         # The slug was edited (or mistyped): send readers and search engines
         # to the one canonical address.
         return redirect(article, permanent=True)
+    load_parts(article)
     return render(
         request,
         "articles/article_detail.html",
@@ -183,6 +184,7 @@ def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if not (user.is_active and user.is_staff):
         raise Http404("No such story.")
     article = get_object_or_404(Article.objects.for_staff(user).for_detail(), pk=pk)
+    load_parts(article)
     response = render(
         request,
         "articles/article_detail.html",

@@ -212,18 +212,34 @@ def test_article_page_query_count_is_fixed(
         SeeAlsoLink.objects.create(article=article, target=other, position=n)
         GalleryImage.objects.create(article=article, image=image, position=n)
         StoryViews.objects.create(article=other, day=timezone.localdate(), views=n)
-    # Expect 12 queries: the story, bylines, regions, tags, read-more links,
-    # see-also links, gallery, corrections and updates, then, once per
-    # content version, the two "Most read" lists and the navigation's
-    # sections and regions.
+    # Expect 11 queries: the story (marking which parts it has), bylines,
+    # regions, tags, read-more links, see-also links and gallery (it has no
+    # corrections or updates), then, once per content version, the two
+    # "Most read" lists and the navigation's sections and regions.
     # The page cache's version is worked out once per change, not per page.
     content_version()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     settings.PAGE_CACHE_SECONDS = 0
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert client.get(article.get_absolute_url()).content == response.content
+
+
+def test_a_story_without_links_gallery_or_notes_needs_no_queries_for_them(
+    client, django_assert_max_num_queries, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    author = make_author(name="Ayesha Khan")
+    article = make_article(
+        regions=[make_region(name="Asia Pacific")], authors=[author], tags=["floods"]
+    )
+    client.get(article.get_absolute_url())
+    # The story, its bylines, regions and tags.
+    with django_assert_max_num_queries(4):
+        page = client.get(article.get_absolute_url()).content.decode()
+    assert "Ayesha Khan" in page and "Asia Pacific" in page and "floods" in page
+    assert "See also" not in page and "Corrections and updates" not in page
 
 
 def test_withdrawn_story_answers_410_gone_with_a_notice(client):
