@@ -33,6 +33,16 @@ CARD_FIELDS = (
     "lead_image__crops",
 )
 
+# The parts of a story page most stories have none of, by the list on the
+# story each is loaded into (load_parts()) and the relation it comes from:
+# "read more" and "See also" links, gallery images, corrections and updates.
+STORY_PARTS = {
+    "read_more": "read_more_links",
+    "see_also": "see_also_links",
+    "gallery": "gallery_items",
+    "story_notes": "notes",
+}
+
 # How many of the newest stories the front page's section blocks and region
 # strip choose from.
 RECENT_POOL = 400
@@ -112,19 +122,22 @@ class ArticleQuerySet(models.QuerySet):
     def for_detail(self) -> "ArticleQuerySet":
         """The story as its page shows it: with its section, source and lead
         image in one query, and one query each for its bylines, regions and
-        tags. Its other parts (see story_parts()) are only marked as there
-        or not, in the same query, for load_parts()."""
+        tags. Its other parts (STORY_PARTS) are only marked as there or
+        not, in the same query, for load_parts()."""
         from .models import Byline
 
         stories = self.select_related("section", "source", "lead_image")
+        meta = self.model._meta
         return (
             stories.defer("search_vector")
             .annotate(
                 **{
                     f"has_{name}": models.Exists(
-                        lookup.queryset.model.objects.filter(article=OuterRef("pk"))
+                        meta.get_field(relation).related_model.objects.filter(
+                            article=OuterRef("pk")
+                        )
                     )
-                    for name, lookup in story_parts().items()
+                    for name, relation in STORY_PARTS.items()
                 }
             )
             .prefetch_related(
@@ -299,52 +312,41 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
-def story_parts() -> dict[str, Prefetch]:
-    """The parts of a story page most stories have none of, each as the
-    page loads it into a list of the same name on the story:
-    `read_more` and `see_also` links (only to stories that are themselves
-    published), `gallery` images, and `story_notes` (corrections and
-    updates)."""
+def story_part(name: str) -> Prefetch:
+    """One of STORY_PARTS as the page loads it. Links only point to stories
+    that are themselves published."""
     from .models import ArticleNote, GalleryImage, ReadMoreLink, SeeAlsoLink
 
     visible = is_published("target__")
-    return {
-        "read_more": Prefetch(
-            "read_more_links",
-            queryset=ReadMoreLink.objects.filter(visible)
-            .select_related("target")
-            .order_by("after_paragraph", "pk"),
-            to_attr="read_more",
-        ),
-        "see_also": Prefetch(
-            "see_also_links",
-            queryset=SeeAlsoLink.objects.filter(Q(target__isnull=True) | visible)
-            .select_related("target__section")
-            .order_by("position", "pk"),
-            to_attr="see_also",
-        ),
-        "gallery": Prefetch(
-            "gallery_items",
-            queryset=GalleryImage.objects.select_related("image").order_by(
+    match name:
+        case "read_more":
+            queryset = (
+                ReadMoreLink.objects.filter(visible)
+                .select_related("target")
+                .order_by("after_paragraph", "pk")
+            )
+        case "see_also":
+            queryset = (
+                SeeAlsoLink.objects.filter(Q(target__isnull=True) | visible)
+                .select_related("target__section")
+                .order_by("position", "pk")
+            )
+        case "gallery":
+            queryset = GalleryImage.objects.select_related("image").order_by(
                 "position", "pk"
-            ),
-            to_attr="gallery",
-        ),
-        "story_notes": Prefetch(
-            "notes",
-            queryset=ArticleNote.objects.order_by("created_at", "pk"),
-            to_attr="story_notes",
-        ),
-    }
+            )
+        case "story_notes":
+            queryset = ArticleNote.objects.order_by("created_at", "pk")
+    return Prefetch(STORY_PARTS[name], queryset=queryset, to_attr=name)
 
 
 def load_parts(story) -> None:
-    """Load the story_parts() that for_detail() found the story has, one
+    """Load the STORY_PARTS that for_detail() found the story has, one
     query each; the others are empty lists, with no query."""
     present = []
-    for name, lookup in story_parts().items():
+    for name in STORY_PARTS:
         if getattr(story, f"has_{name}"):
-            present.append(lookup)
+            present.append(story_part(name))
         else:
             setattr(story, name, [])
     prefetch_related_objects([story], *present)
