@@ -403,7 +403,6 @@ def front_page_stories(
 
     pinned_ids = {story.pk for story in pinned}
     newest = [story for story in newest if story.pk not in pinned_ids]
-    newest = newest[: newest_count + len(pinned)]
     pinned_lead = [story for story in pinned if story.front_page_rank == 1]
     lead = pinned_lead[0] if pinned_lead else (newest.pop(0) if newest else None)
     top_candidates = [story for story in pinned if story is not lead] + newest
