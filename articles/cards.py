@@ -1,14 +1,15 @@
 """Story cards, rendered once per revision of what they show.
 
-The front page shows some fifty cards. A card's HTML depends only on its
+The front page shows some fifty story cards, a story list twenty (section,
+region, tag, author and video pages). A card's HTML depends only on its
 story (Article.modified_at changes with every save), its section's name and
 address, its picture (Image.modified_at) and the article_card() options the
 page shows it with. The key of a kept card is made of exactly those, so a
 kept card is never out of date and nothing has to forget it: an edit makes
 a new key, and the old card drops out unused.
 
-After a publish the front page's queries run again, as they must, but only
-the cards of stories that changed are rendered again. Pages list stories
+After a publish a page's queries run again, as they must, but only the
+cards of stories that changed are rendered again. Pages list stories
 with `for_cards()`, whose rows carry the key's parts and no more; the cards
 this worker has not kept yet are rendered from one more query.
 

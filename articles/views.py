@@ -45,10 +45,16 @@ def most_read() -> dict:
     return remembered("most-read", most_read_stories, mostread.counts_written())
 
 
-def paginate(request: HttpRequest, stories) -> Page:
-    return CappedPaginator(stories.for_listing().newest_first(), PAGE_SIZE).get_page(
+def paginate(request: HttpRequest, stories, show_section: bool = True) -> Page:
+    """A page of a story list, newest first, each story with its card (the
+    first card's picture is not lazy: it is in view at once)."""
+    page = CappedPaginator(stories.for_cards().newest_first(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    stories = list(page.object_list)
+    card = {"show_section": show_section, "level": 2}
+    cards.attach([(stories[:1], card), (stories[1:], card | {"lazy": True})])
+    return page
 
 
 # How the front page shows each kind of card (article_card() options).
@@ -90,7 +96,9 @@ def front_page(request: HttpRequest) -> HttpResponse:
 @public_page
 def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     section = get_object_or_404(Section, slug=slug)
-    page = paginate(request, Article.objects.published().filter(section=section))
+    page = paginate(
+        request, Article.objects.published().filter(section=section), show_section=False
+    )
     return render(
         request,
         "articles/section_detail.html",

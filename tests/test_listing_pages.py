@@ -96,24 +96,28 @@ def test_pagination_and_bad_page_numbers(client):
 
 @pytest.mark.parametrize("count", [3, 30])
 def test_section_page_query_count_is_fixed(
-    client, django_assert_max_num_queries, count
+    client, django_assert_max_num_queries, settings, count
 ):
     section = make_section(slug="world")
     image = make_image()
     for _ in range(count):
         make_article(section=section, lead_image=image, regions=[make_region()])
-    # Expect 5 queries: the section, the count, the page of stories, and the
-    # navigation's sections and regions.
+    # Expect 6 queries: the section, the count, the page of stories, their
+    # cards, and the navigation's sections and regions.
     # The page cache's version is worked out once per change, not per page.
     content_version()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get("/section/world/")
     assert response.status_code == 200
+    # Rendered again (the page cache off): the cards and navigation are kept.
+    settings.PAGE_CACHE_SECONDS = 0
+    with django_assert_max_num_queries(3):
+        assert client.get("/section/world/").content == response.content
 
 
 @pytest.mark.parametrize("url", ["/region/r/", "/tag/t/", "/author/a/", "/video/"])
 def test_other_listing_query_counts_are_fixed(
-    client, django_assert_max_num_queries, url
+    client, django_assert_max_num_queries, settings, url
 ):
     region = make_region(slug="r")
     author = make_author(slug="a")
@@ -126,11 +130,16 @@ def test_other_listing_query_counts_are_fixed(
             kind=Article.Kind.VIDEO,
             video_url="https://vimeo.com/1",
         )
+    # The region, tag or author, the count, the page, its cards and the
+    # navigation's sections and regions.
     # The page cache's version is worked out once per change, not per page.
     content_version()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get(url)
     assert len(response.context["page"]) == 20
+    settings.PAGE_CACHE_SECONDS = 0
+    with django_assert_max_num_queries(3):
+        assert client.get(url).content == response.content
 
 
 def test_listings_stop_at_the_page_limit(client, monkeypatch):
@@ -143,3 +152,17 @@ def test_listings_stop_at_the_page_limit(client, monkeypatch):
     assert last.context["page"].number == 2
     assert len(last.context["page"]) == 3
     assert 'rel="next"' not in last.content.decode()
+
+
+def test_a_section_page_shows_a_changed_picture_at_once(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    section = make_section(slug="world")
+    image = make_image()
+    image.alt_text = "Flooded street"
+    image.save()
+    make_article(section=section, lead_image=image)
+    assert 'alt="Flooded street"' in client.get("/section/world/").content.decode()
+    image.alt_text = "Rescue boats on a flooded street"
+    image.save()
+    page = client.get("/section/world/").content.decode()
+    assert 'alt="Rescue boats on a flooded street"' in page
