@@ -182,9 +182,20 @@ def remembered(name: str, compute: Callable[[], T], *key: object) -> T:
     entry = _remembered.get(full_key)
     if entry is None or entry[1] <= now:
         if len(_remembered) >= REMEMBERED_MAX:
-            _remembered.clear()
+            forget_older_versions(version)
         entry = _remembered[full_key] = (compute(), now + REMEMBERED_SECONDS)
     return entry[0]
+
+
+def forget_older_versions(version: str) -> None:
+    """Make room in the remembered reads: drop those of other content
+    versions, and only when the current one alone fills it, everything.
+    Without a shared cache every request has a version of its own, and
+    what it remembered earlier must last until it ends."""
+    for key in [key for key in _remembered if key[1] != version]:
+        del _remembered[key]
+    if len(_remembered) >= REMEMBERED_MAX:
+        _remembered.clear()
 
 
 def page_key(request: HttpRequest, version: str) -> str:

@@ -243,6 +243,27 @@ def test_without_a_cache_a_page_works_out_the_version_once(
     assert "Served while Redis is down" in response.content.decode()
 
 
+def test_a_full_store_of_remembered_reads_keeps_the_current_versions(settings):
+    """Without a shared cache each request has a version of its own; once
+    the remembered reads are full, a read remembered earlier in the request
+    must still be there for the rest of it."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    }
+    calls = []
+    for _ in range(pagecache.REMEMBERED_MAX + 5):
+        pagecache.request_starts()
+        try:
+            pagecache.remembered("first", lambda: calls.append("first"))
+            for n in range(2):
+                pagecache.remembered(f"part {n}", lambda: None)
+            pagecache.remembered("first", lambda: calls.append("first again"))
+        finally:
+            pagecache.request_ends()
+    assert "first again" not in calls
+    assert len(calls) == pagecache.REMEMBERED_MAX + 5
+
+
 def test_a_save_within_a_request_is_seen_by_the_rest_of_it():
     """An editor's save replaces the version the request read before."""
     pagecache.request_starts()
