@@ -2,10 +2,12 @@
 
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
-from django.db.models import F, OuterRef, Prefetch, Q, Value, prefetch_related_objects
+from django.db.models import F, Prefetch, Q, Value, prefetch_related_objects
 from django.db.models.functions import Concat
 from django.utils import timezone
+from taggit.models import Tag, TaggedItem
 
 from . import search as text_search
 
@@ -120,36 +122,10 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self) -> "ArticleQuerySet":
-        """The story as its page shows it: with its section, source and lead
-        image in one query, and one query each for its bylines, regions and
-        tags. Its other parts (STORY_PARTS) are only marked as there or
-        not, in the same query, for load_parts()."""
-        from .models import Byline
-
-        stories = self.select_related("section", "source", "lead_image")
-        meta = self.model._meta
-        return (
-            stories.defer("search_vector")
-            .annotate(
-                **{
-                    f"has_{name}": models.Exists(
-                        meta.get_field(relation).related_model.objects.filter(
-                            article=OuterRef("pk")
-                        )
-                    )
-                    for name, relation in STORY_PARTS.items()
-                }
-            )
-            .prefetch_related(
-                Prefetch(
-                    "bylines",
-                    queryset=Byline.objects.select_related("author").order_by(
-                        "position", "pk"
-                    ),
-                ),
-                "regions",
-                "tags",
-            )
+        """The story as its page shows it, with its section, source and lead
+        image, in one query; load_parts() adds the rest."""
+        return self.select_related("section", "source", "lead_image").defer(
+            "search_vector"
         )
 
     def most_read(self, hours: int) -> "ArticleQuerySet":
@@ -341,15 +317,66 @@ def story_part(name: str) -> Prefetch:
 
 
 def load_parts(story) -> None:
-    """Load the STORY_PARTS that for_detail() found the story has, one
-    query each; the others are empty lists, with no query."""
-    present = []
-    for name in STORY_PARTS:
-        if getattr(story, f"has_{name}"):
-            present.append(story_part(name))
+    """Everything a story page shows besides the story itself, in one query:
+    its authors, regions and tags as `author_list`, `region_list` and
+    `tag_list` (in byline order, menu order and by name), and which of
+    STORY_PARTS it has; then one query for each part it has. The others are
+    empty lists."""
+    from .models import Author, Region
+
+    models_by_kind = {"author": Author, "region": Region, "tag": Tag}
+    found = {kind: [] for kind in models_by_kind}
+    present = set()
+    # Page order: by (position, order, name).
+    rows = sorted(labels_and_parts(story.pk), key=lambda row: (row[1], row[2], row[4]))
+    for kind, _position, _order, pk, name, slug in rows:
+        if kind in found:
+            item = models_by_kind[kind].from_db(
+                story._state.db, ["id", "name", "slug"], (pk, name, slug)
+            )
+            found[kind].append(item)
         else:
+            present.add(kind)
+    for kind, items in found.items():
+        setattr(story, f"{kind}_list", items)
+    for name in STORY_PARTS:
+        if name not in present:
             setattr(story, name, [])
-    prefetch_related_objects([story], *present)
+    prefetch_related_objects([story], *(story_part(name) for name in present))
+
+
+def labels_and_parts(pk: int) -> list[tuple]:
+    """One query (UNION ALL) for the story's authors, regions and tags, as
+    (kind, position, order, id, name, slug) rows, and a (part, 0, 0, 0, "",
+    "") row for each item of each of its STORY_PARTS. Rows sort into page
+    order by (position, order, name)."""
+    from .models import Article, Byline, Region
+
+    text, number = models.CharField(), models.IntegerField()
+    blank, zero = Value("", output_field=text), Value(0, output_field=number)
+
+    def rows(queryset, kind: str, *columns) -> models.QuerySet:
+        return queryset.order_by().values_list(Value(kind, output_field=text), *columns)
+
+    article_type = ContentType.objects.get_for_model(Article)
+    tagged = TaggedItem.objects.filter(content_type=article_type, object_id=pk)
+    parts = [
+        rows(
+            Byline.objects.filter(article=pk),
+            "author", "position", "pk", "author", "author__name", "author__slug",
+        ),
+        rows(
+            Region.objects.filter(stories=pk),
+            "region", "position", zero, "pk", "name", "slug",
+        ),
+        rows(tagged, "tag", zero, zero, "tag", "tag__name", "tag__slug"),
+    ]  # fmt: skip
+    meta = Article._meta
+    for name, relation in STORY_PARTS.items():
+        items = meta.get_field(relation).related_model.objects.filter(article=pk)
+        parts.append(rows(items, name, zero, zero, zero, blank, blank))
+    first, *others = parts
+    return list(first.union(*others, all=True))
 
 
 def newest_matches(matches: ArticleQuerySet) -> ArticleQuerySet:

@@ -102,10 +102,10 @@ def article_data(article: Article, request: HttpRequest) -> list[dict]:
     authors = [
         {
             "@type": "Person",
-            "name": byline.author.name,
-            "url": absolute(request, byline.author.get_absolute_url()),
+            "name": author.name,
+            "url": absolute(request, author.get_absolute_url()),
         }
-        for byline in article.bylines.all()
+        for author in article.author_list
     ]
     if not authors:
         authors = [organization(request)]
@@ -123,7 +123,7 @@ def article_data(article: Article, request: HttpRequest) -> list[dict]:
         "author": authors,
         "publisher": organization(request),
         "articleSection": article.section.name,
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in article.tag_list],
         "inLanguage": "en",
         "isAccessibleForFree": True,
     }

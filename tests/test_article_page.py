@@ -70,6 +70,44 @@ def test_article_page_shows_every_part_of_the_story(client):
     assert "Astronaut photos" in body[see_also:]
 
 
+def test_authors_regions_and_tags_show_in_their_order(client):
+    # Bylines in the order the editor set, regions in menu order, tags by name.
+    zara, adam = make_author(name="Zara Byline"), make_author(name="Adam Byline")
+    late = make_region(name="Zone Late", slug="zone-late", position=9)
+    early = make_region(name="Zone Early", slug="zone-early", position=1)
+    article = make_article(
+        authors=[zara, adam], regions=[late, early], tags=["zebra", "apple", "mango"]
+    )
+    body = client.get(article.get_absolute_url()).content.decode()
+    story = body[body.index('class="story__header"') :]
+    assert story.index("Zara Byline") < story.index("Adam Byline")
+    assert story.index("Zone Early") < story.index("Zone Late")
+    footer = body[body.index('class="tags"') :]
+    places = [
+        footer.index(f'href="/tag/{tag}/"') for tag in ("apple", "mango", "zebra")
+    ]
+    assert places == sorted(places)
+
+
+def test_renamed_author_region_and_tag_show_at_once(client):
+    author = make_author(name="Old Author Name")
+    region = make_region(name="Old Region Name")
+    article = make_article(authors=[author], regions=[region], tags=["old tag name"])
+    assert "Old Author Name" in client.get(article.get_absolute_url()).content.decode()
+
+    author.name = "New Author Name"
+    author.save()
+    region.name = "New Region Name"
+    region.save()
+    tag = article.tags.get()
+    tag.name = "new tag name"
+    tag.save()
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert "New Author Name" in body and "Old Author Name" not in body
+    assert "New Region Name" in body and "Old Region Name" not in body
+    assert "new tag name" in body and "old tag name" not in body
+
+
 def test_read_more_link_shows_the_target_current_headline(client):
     target = make_article(headline="Old headline")
     article = make_article()
@@ -212,17 +250,17 @@ def test_article_page_query_count_is_fixed(
         SeeAlsoLink.objects.create(article=article, target=other, position=n)
         GalleryImage.objects.create(article=article, image=image, position=n)
         StoryViews.objects.create(article=other, day=timezone.localdate(), views=n)
-    # Expect 11 queries: the story (marking which parts it has), bylines,
-    # regions, tags, read-more links, see-also links and gallery (it has no
-    # corrections or updates), then, once per content version, the two
+    # Expect 9 queries: the story, one for its bylines, regions and tags and
+    # which parts it has, its read-more links, see-also links and gallery (it
+    # has no corrections or updates), then, once per content version, the two
     # "Most read" lists and the navigation's sections and regions.
     # The page cache's version is worked out once per change, not per page.
     content_version()
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(9):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     settings.PAGE_CACHE_SECONDS = 0
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         assert client.get(article.get_absolute_url()).content == response.content
 
 
@@ -235,8 +273,8 @@ def test_a_story_without_links_gallery_or_notes_needs_no_queries_for_them(
         regions=[make_region(name="Asia Pacific")], authors=[author], tags=["floods"]
     )
     client.get(article.get_absolute_url())
-    # The story, its bylines, regions and tags.
-    with django_assert_max_num_queries(4):
+    # The story, and one query for its bylines, regions and tags.
+    with django_assert_max_num_queries(2):
         page = client.get(article.get_absolute_url()).content.decode()
     assert "Ayesha Khan" in page and "Asia Pacific" in page and "floods" in page
     assert "See also" not in page and "Corrections and updates" not in page
