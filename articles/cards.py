@@ -10,8 +10,10 @@ a new key, and the old card drops out unused.
 
 After a publish a page's queries run again, as they must, but only the
 cards of stories that changed are rendered again. Pages list stories
-with `for_cards()`, whose rows carry the key's parts and no more; the cards
-this worker has not kept yet are rendered from one more query.
+with `for_cards()`, whose rows carry the key's parts and no more (a
+section's name and address come from the navigation, which is read once
+per content version); the cards this worker has not kept yet are rendered
+from one more query.
 
 Each worker keeps its own cards: looking one up costs a dictionary read,
 with no cache server, pickling or invalidation involved.
@@ -77,12 +79,12 @@ def is_keeping() -> bool:
     return not settings.DEBUG and not signed
 
 
-def card_key(story, options: dict) -> tuple:
+def card_key(story, options: dict, sections: dict) -> tuple:
+    section = sections.get(story.section_id)
     return (
         story.pk,
         story.modified_at,
-        story.section_name,
-        story.section_slug,
+        section and (section.name, section.slug),
         story.lead_image_id,
         story.image_modified_at,
         *sorted(options.items()),
@@ -93,13 +95,16 @@ def attach(groups: Iterable[tuple[list, dict]]) -> None:
     """Give each story of each (stories, article_card() options) group its
     card as `story.card`. The stories are `for_cards()` rows; the cards not
     kept yet are rendered from one query for all of them."""
+    from .context_processors import navigation
     from .models import Article
 
     keeping = is_keeping()
+    # The sections as this content version has them (read once per version).
+    sections = {section.pk: section for section in navigation()[0]}
     missing = []
     for stories, options in groups:
         for story in stories:
-            key = card_key(story, options)
+            key = card_key(story, options, sections)
             story.card = kept_cards.get(key) if keeping else None
             if story.card is None:
                 missing.append((story, options, key))

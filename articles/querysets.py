@@ -86,7 +86,8 @@ class ArticleQuerySet(models.QuerySet):
     def for_cards(self) -> "ArticleQuerySet":
         """Stories whose cards are rendered once and kept (see cards.py):
         the few columns the pages choose them by and show as plain links,
-        plus what a card's key is made of."""
+        plus what a card's key is made of (its section's name and address
+        come from the navigation, which every page has read already)."""
         return self.only(
             "headline",
             "slug",
@@ -95,11 +96,7 @@ class ArticleQuerySet(models.QuerySet):
             "modified_at",
             "section",
             "lead_image",
-        ).annotate(
-            section_name=F("section__name"),
-            section_slug=F("section__slug"),
-            image_modified_at=F("lead_image__modified_at"),
-        )
+        ).annotate(image_modified_at=F("lead_image__modified_at"))
 
     def for_feed(self) -> "ArticleQuerySet":
         """A feed item: the story without its body, with section, lead image
