@@ -324,8 +324,10 @@ def load_parts(story) -> None:
     models_by_kind = {"author": Author, "region": Region, "tag": Tag}
     found = {kind: [] for kind in models_by_kind}
     present = set()
-    # Page order: by (position, order, name).
-    rows = sorted(labels_and_parts(story.pk), key=lambda row: (row[1], row[2], row[4]))
+    rows = sorted(
+        labels_and_parts(story.pk),
+        key=lambda row: (row[1], row[2], row[4].casefold()),  # Page order.
+    )
     for kind, _position, _order, pk, name, slug in rows:
         if kind in found:
             item = models_by_kind[kind].from_db(
@@ -346,7 +348,7 @@ def labels_and_parts(pk: int) -> list[tuple]:
     """One query (UNION ALL) for the story's authors, regions and tags, as
     (kind, position, order, id, name, slug) rows, and a (part, 0, 0, 0, "",
     "") row for each item of each of its STORY_PARTS. Rows sort into page
-    order by (position, order, name)."""
+    order by (position, order, name), names regardless of case."""
     from .models import Article, Byline, Region
 
     text, number = models.CharField(), models.IntegerField()
