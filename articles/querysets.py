@@ -291,17 +291,21 @@ def story_part(name: str) -> Prefetch:
     from .models import ArticleNote, GalleryImage, ReadMoreLink, SeeAlsoLink
 
     visible = is_published("target__")
+    # A link shows its target's headline and address, nothing more of it.
+    target = ("target__headline", "target__slug")
     match name:
         case "read_more":
             queryset = (
                 ReadMoreLink.objects.filter(visible)
                 .select_related("target")
+                .only("article", "after_paragraph", *target)
                 .order_by("after_paragraph", "pk")
             )
         case "see_also":
             queryset = (
                 SeeAlsoLink.objects.filter(Q(target__isnull=True) | visible)
-                .select_related("target__section")
+                .select_related("target")
+                .only("article", "position", "url", "title", *target)
                 .order_by("position", "pk")
             )
         case "gallery":
