@@ -62,6 +62,10 @@ def browser(monkeypatch):
         )
         yield browser
         browser.close()
+        # The test's queries made while Playwright runs happen in its context,
+        # on a connection of their own: close it, or the test database cannot
+        # be dropped at the end of the run.
+        connections.close_all()
 
 
 @pytest.fixture
@@ -169,6 +173,3 @@ def test_story_views_are_counted_by_the_beacon(browser, live_server, demo_urls):
     reader.screenshot(path=SCREENSHOTS / "front-most-read-desktop.png", full_page=True)
     reader.close()
     robot.close()
-    # Queries made after Playwright started run in its context, on a
-    # connection of their own; close it so the test database can be dropped.
-    connections.close_all()
