@@ -33,13 +33,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
 from articles.management.commands.bench_search import Command as BenchSearch
-from articles.models import Article, Section
+from articles.models import Article, ReadMoreLink, Section, SeeAlsoLink
 from newsroom.local_stack import (
     BASE_DIR,
     free_port,
@@ -125,8 +125,15 @@ class Command(BaseCommand):
             self.run(Path(folder))
 
     def pick_pages(self) -> dict[str, str]:
-        """A busy section and tag, the newest story, a common search."""
-        story = Article.objects.published().order_by("-published_at").first()
+        """A busy section and tag, a common search, and two stories: the
+        newest plain one (most stories) and the newest with "read more" and
+        "See also" links, like the seed story (which it usually is), so
+        every run measures the same kinds of article page."""
+        stories = Article.objects.published().order_by("-published_at")
+        has_read_more = Exists(ReadMoreLink.objects.filter(article=OuterRef("pk")))
+        has_see_also = Exists(SeeAlsoLink.objects.filter(article=OuterRef("pk")))
+        plain = stories.exclude(has_read_more).exclude(has_see_also).first()
+        linked = stories.filter(has_read_more, has_see_also).first()
         section = max(Section.objects.all(), key=lambda s: s.stories.count())
         tag = (
             Tag.objects.annotate(uses=Count("taggit_taggeditem_items"))
@@ -136,7 +143,8 @@ class Command(BaseCommand):
         return {
             "front": "/",
             "section": section.get_absolute_url(),
-            "article": story.get_absolute_url(),
+            "article": plain.get_absolute_url(),
+            "linked article": linked.get_absolute_url(),
             "tag": f"/tag/{tag.slug}/",
             "search": "/search/?q=flood+relief",
         }
@@ -267,7 +275,7 @@ server {{
         self.uncached = {}
         self.cpu_ms = {}
         self.serial_p50 = {}
-        for name in ("front", "article"):
+        for name in ("front", "article", "linked article"):
             url = base + self.pages[name]
             self.warm(url, 20)
             self.uncached[name] = self.wrk(url, "-H", PROXY_HEADER)
@@ -352,11 +360,11 @@ server {{
             f"wrk 2 threads, {self.options['connections']} connections, "
             f"{self.options['duration']} s per row; requests ask for gzip.\n"
         )
-        out(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+        out(f"{'':42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
 
         def row(label: str, run: Wrk) -> None:
             out(
-                f"{label:34} {run.rps:8.0f} {run.p50:8.2f} {run.p99:8.2f} "
+                f"{label:42} {run.rps:8.0f} {run.p50:8.2f} {run.p99:8.2f} "
                 f"{run.errors:6d}"
             )
 
@@ -383,7 +391,12 @@ server {{
             queries = self.queries[name]
             label = f"uncached {name}: at most 10 SQL queries"
             targets.append((label, queries, queries <= 10))
-        pages = (("front", 5, 25), ("front after a save", 5, 25), ("article", 4, 15))
+        pages = (
+            ("front", 5, 25),
+            ("front after a save", 5, 25),
+            ("article", 4, 15),
+            ("linked article", 4, 15),
+        )
         for name, cpu, p50 in pages:
             spent, latency = self.cpu_ms[name], self.serial_p50[name]
             label = f"uncached {name}: about {cpu} ms CPU per request"
