@@ -92,6 +92,7 @@ class Wrk:
         )
         self.errors = int(non_2xx[1]) if non_2xx else 0
         self.errors += sum(map(int, sockets.groups())) if sockets else 0
+        self.cpu_ms = 0.0  # The workers' CPU per request, when measured.
 
 
 class Command(BaseCommand):
@@ -230,9 +231,12 @@ server {{
 }}
 """
 
-    def wrk(self, url: str, *extra: str, connections=None, duration=None) -> Wrk:
+    def wrk(
+        self, url: str, *extra: str, connections=None, duration=None, pids=()
+    ) -> Wrk:
         """Measure url after two seconds of the same load, so cold workers,
-        first TLS handshakes and first cache fills stay out of the figures."""
+        first TLS handshakes and first cache fills stay out of the figures.
+        With `pids`, also the CPU those workers spent per request."""
         connections = f"-c{connections or self.options['connections']}"
         warm_up = ["wrk", "-t2", connections, "-d2s", *ACCEPT_GZIP, *extra, url]
         subprocess.run(warm_up, capture_output=True, check=True)
@@ -240,7 +244,11 @@ server {{
             "wrk", "--latency", "-t2", connections,
             f"-d{duration or self.options['duration']}s", *ACCEPT_GZIP, *extra, url,
         ]  # fmt: skip
-        return Wrk(subprocess.run(command, capture_output=True, text=True).stdout)
+        before = cpu_seconds(pids)
+        run = Wrk(subprocess.run(command, capture_output=True, text=True).stdout)
+        if pids and run.requests:
+            run.cpu_ms = (cpu_seconds(pids) - before) * 1000 / run.requests
+        return run
 
     def warm(self, url: str, count: int = 50) -> None:
         request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
@@ -275,10 +283,16 @@ server {{
         self.uncached = {}
         self.cpu_ms = {}
         self.serial_p50 = {}
+        # The floor under the same load: what any request costs the workers.
+        self.uncached_floor = self.wrk(
+            f"{base}/healthz", "-H", PROXY_HEADER, pids=worker_pids(uncached)
+        )
         for name in ("front", "article", "linked article"):
             url = base + self.pages[name]
             self.warm(url, 20)
-            self.uncached[name] = self.wrk(url, "-H", PROXY_HEADER)
+            self.uncached[name] = self.wrk(
+                url, "-H", PROXY_HEADER, pids=worker_pids(uncached)
+            )
             self.cpu_ms[name], self.serial_p50[name] = self.one_at_a_time(url, uncached)
         # The front page as the first reader after each edit sees it: a new
         # content version, so the version, navigation and "Most read" are
@@ -420,5 +434,12 @@ server {{
             + ", ".join(
                 f"{name} p50 {run.p50:.1f} ms, p99 {run.p99:.1f} ms"
                 for name, run in self.uncached.items()
+            )
+        )
+        out(
+            "Workers' CPU per request under that load: "
+            f"/healthz {self.uncached_floor.cpu_ms:.2f} ms, "
+            + ", ".join(
+                f"{name} {run.cpu_ms:.1f} ms" for name, run in self.uncached.items()
             )
         )
