@@ -135,6 +135,8 @@ class Command(BaseCommand):
         has_see_also = Exists(SeeAlsoLink.objects.filter(article=OuterRef("pk")))
         plain = stories.exclude(has_read_more).exclude(has_see_also).first()
         linked = stories.filter(has_read_more, has_see_also).first()
+        if plain is None or linked is None:
+            raise CommandError("No plain story or none with links: load_demo first.")
         section = max(Section.objects.all(), key=lambda s: s.stories.count())
         tag = (
             Tag.objects.annotate(uses=Count("taggit_taggeditem_items"))
