@@ -59,12 +59,21 @@ ACCEPT_GZIP = ("-H", "Accept-Encoding: gzip")
 CLOCK_TICKS = 100  # os.sysconf("SC_CLK_TCK") on Linux
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / CLOCK_TICKS
+def cpu_seconds(master) -> float:
+    """The CPU time gunicorn's workers have used, those it has replaced
+    (max_requests) included: theirs is added to the master's children's
+    time once it reaps them."""
+
+    def times(pid: int, first: int) -> int:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # Exited since it was listed.
+            return 0
+        return int(fields[first]) + int(fields[first + 1])
+
+    reaped = times(master.pid, 13)  # cutime + cstime
+    running = sum(times(pid, 11) for pid in worker_pids(master))  # utime + stime
+    return (reaped + running) / CLOCK_TICKS
 
 
 def rss_mb(pid: int) -> float:
@@ -234,11 +243,11 @@ server {{
 """
 
     def wrk(
-        self, url: str, *extra: str, connections=None, duration=None, pids=()
+        self, url: str, *extra: str, connections=None, duration=None, master=None
     ) -> Wrk:
         """Measure url after two seconds of the same load, so cold workers,
         first TLS handshakes and first cache fills stay out of the figures.
-        With `pids`, also the CPU those workers spent per request."""
+        With `master`, also the CPU its workers spent per request."""
         connections = f"-c{connections or self.options['connections']}"
         warm_up = ["wrk", "-t2", connections, "-d2s", *ACCEPT_GZIP, *extra, url]
         subprocess.run(warm_up, capture_output=True, check=True)
@@ -246,10 +255,10 @@ server {{
             "wrk", "--latency", "-t2", connections,
             f"-d{duration or self.options['duration']}s", *ACCEPT_GZIP, *extra, url,
         ]  # fmt: skip
-        before = cpu_seconds(pids)
+        before = cpu_seconds(master) if master else 0
         run = Wrk(subprocess.run(command, capture_output=True, text=True).stdout)
-        if pids and run.requests:
-            run.cpu_ms = (cpu_seconds(pids) - before) * 1000 / run.requests
+        if master and run.requests:
+            run.cpu_ms = (cpu_seconds(master) - before) * 1000 / run.requests
         return run
 
     def warm(self, url: str, count: int = 50) -> None:
@@ -287,14 +296,12 @@ server {{
         self.serial_p50 = {}
         # The floor under the same load: what any request costs the workers.
         self.uncached_floor = self.wrk(
-            f"{base}/healthz", "-H", PROXY_HEADER, pids=worker_pids(uncached)
+            f"{base}/healthz", "-H", PROXY_HEADER, master=uncached
         )
         for name in ("front", "article", "linked article"):
             url = base + self.pages[name]
             self.warm(url, 20)
-            self.uncached[name] = self.wrk(
-                url, "-H", PROXY_HEADER, pids=worker_pids(uncached)
-            )
+            self.uncached[name] = self.wrk(url, "-H", PROXY_HEADER, master=uncached)
             self.cpu_ms[name], self.serial_p50[name] = self.one_at_a_time(url, uncached)
         # The front page as the first reader after each edit sees it: a new
         # content version, so the version, navigation and "Most read" are
@@ -310,10 +317,9 @@ server {{
         """Requests one at a time: the workers' CPU per request and the p50
         latency without queueing. before_each() runs in this process."""
         request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
-        pids = worker_pids(master)
         count = self.options["cpu_requests"]
         timings = []
-        before = cpu_seconds(pids)
+        before = cpu_seconds(master)
         for _ in range(count):
             if before_each:
                 before_each()  # The workers wait meanwhile.
@@ -321,7 +327,7 @@ server {{
             with urllib.request.urlopen(request) as response:
                 response.read()
             timings.append((time.perf_counter() - started) * 1000)
-        spent = cpu_seconds(pids) - before
+        spent = cpu_seconds(master) - before
         return spent * 1000 / count, statistics.median(timings)
 
     def sharing_the_servers_cache(self):
