@@ -1,6 +1,7 @@
 """Uploads in the admin: pictures checked by content, limits, metadata
 stripped; MP4 videos with a poster; several gallery photos at once."""
 
+import os
 from io import BytesIO
 from pathlib import Path
 
@@ -82,6 +83,24 @@ def test_upload_strips_gps_and_camera_metadata(editor_client):
     for entry in [*image.renditions, *image.crops["card"]]:
         with default_storage.open(entry["jpeg"]) as stored:
             assert dict(PILImage.open(stored).getexif()) == {}
+
+
+def test_uploads_are_readable_by_the_web_server_under_a_strict_umask(editor_client):
+    """nginx serves /media/ as another user: under the systemd unit's umask
+    (0027) new folders would be closed to it and every new picture a 403."""
+    old_umask = os.umask(0o027)
+    try:
+        response = editor_client.post(
+            IMAGE_ADD, image_form(upload("choir.jpg", image_bytes((900, 600))))
+        )
+    finally:
+        os.umask(old_umask)
+    assert response.status_code == 302
+    root = Path(settings.MEDIA_ROOT)
+    paths = [p for p in root.rglob("*") if p != root]
+    assert {p.suffix for p in paths if p.is_file()} >= {".jpg", ".webp"}
+    modes = {oct(p.stat().st_mode & 0o777) for p in paths}
+    assert modes <= {oct(0o644), oct(0o755)}, modes
 
 
 @pytest.mark.parametrize(
