@@ -5,6 +5,8 @@ Every value can be changed from the environment, so the same file serves
 """
 
 import os
+import subprocess
+import sys
 
 
 def env_int(name: str, default: int) -> int:
@@ -72,9 +74,11 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
 
 
 def on_starting(server) -> None:
-    """Read the settings in the master before any worker starts, so a missing
-    or wrong variable stops gunicorn with its one line, printed once."""
+    """Check the settings before any worker starts, so a missing or wrong
+    variable stops gunicorn with its one line, printed once. The check runs
+    in a child process: the master never imports the settings, so the
+    workers a reload (HUP) starts read those of the code deployed since."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-    from newsroom.startup import load_settings_or_exit
-
-    load_settings_or_exit(exit_code=3)
+    check = subprocess.run([sys.executable, "-m", "newsroom.startup"])
+    if check.returncode:
+        raise SystemExit(3)

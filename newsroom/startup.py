@@ -15,3 +15,8 @@ def load_settings_or_exit(exit_code: int = 1) -> None:
     except ImproperlyConfigured as error:
         sys.stderr.write(f"newsroom: configuration error: {error}\n")
         raise SystemExit(exit_code) from None
+
+
+if __name__ == "__main__":
+    # gunicorn.conf.py runs this before gunicorn starts any worker.
+    load_settings_or_exit()

@@ -1,9 +1,21 @@
 """Production configuration: secure by default, loud when misconfigured."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+
+from newsroom.local_stack import (
+    free_port,
+    production_env,
+    start_gunicorn,
+    stop,
+    worker_pids,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -89,3 +101,46 @@ def test_gunicorn_stops_before_any_worker_with_the_line_once():
     line = "newsroom: configuration error: DJANGO_SECRET_KEY must be at least 50"
     assert result.stderr.count(line) == 1, result.stderr
     assert "Booting worker" not in result.stderr
+
+
+def host_answers(port: int, host: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/healthz", headers={"Host": host}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_reload_starts_workers_with_the_settings_deployed_since(tmp_path):
+    """`systemctl reload` sends gunicorn HUP after a deploy: the new workers
+    must read the new code's settings, not a copy the master imported."""
+    settings_file = tmp_path / "deployed_settings.py"
+    settings_file.write_text(
+        'from newsroom.settings import *\nALLOWED_HOSTS = ["old.example"]\n'
+    )
+    env = production_env(
+        DJANGO_SETTINGS_MODULE="deployed_settings",
+        PYTHONPATH=str(tmp_path),
+        GUNICORN_WORKERS="1",
+    )
+    port = free_port()
+    master = start_gunicorn(port, env, tmp_path / "gunicorn.log")
+    try:
+        assert host_answers(port, "old.example") == 200
+        assert host_answers(port, "new.example") == 400
+        first_workers = worker_pids(master)
+        settings_file.write_text(
+            'from newsroom.settings import *\nALLOWED_HOSTS = ["new.example"]\n'
+        )
+        master.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while host_answers(port, "new.example") != 200:
+            assert time.monotonic() < deadline, "no worker read the new settings"
+            time.sleep(0.2)
+        assert host_answers(port, "old.example") == 400
+        assert not set(first_workers) & set(worker_pids(master))
+    finally:
+        stop(master)
