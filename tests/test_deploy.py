@@ -231,8 +231,15 @@ def test_canonical_links_are_https_behind_the_proxy(stack):
 def test_micro_cache_serves_repeats_but_never_stores_a_session_response(stack):
     make_article(headline="Tide tables for December", tags=["tides"])
 
-    statuses = [stack.via_nginx("/tag/tides/")[1]["X-Cache-Status"] for _ in "ab"]
-    assert statuses == ["MISS", "HIT"]
+    answers = [stack.via_nginx("/tag/tides/")[1] for _ in "ab"]
+    assert [headers["X-Cache-Status"] for headers in answers] == ["MISS", "HIT"]
+    # The copy served from the cache carries its own request's id, the one
+    # nginx logged for it, not the id of the request that filled the cache.
+    hit_id = answers[1]["X-Request-ID"]
+    assert hit_id != answers[0]["X-Request-ID"]
+    time.sleep(1.2)  # nginx writes its access log a second at a time
+    log = (stack.folder / "newsroom.access.log").read_text()
+    assert f"cache=HIT upstream=- id={hit_id} " in log
 
     # With a session cookie: straight to the app, private, and not kept
     # for the next reader.
