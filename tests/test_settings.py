@@ -125,6 +125,9 @@ def test_a_reload_starts_workers_with_the_settings_deployed_since(tmp_path):
         DJANGO_SETTINGS_MODULE="deployed_settings",
         PYTHONPATH=str(tmp_path),
         GUNICORN_WORKERS="1",
+        # Both versions have the same size and may have the same mtime
+        # second: a .pyc of the first would pass for the second.
+        PYTHONDONTWRITEBYTECODE="1",
     )
     port = free_port()
     master = start_gunicorn(port, env, tmp_path / "gunicorn.log")
