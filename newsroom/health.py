@@ -3,10 +3,13 @@
 import logging
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+
+from .routers import REPLICA, replica_reachable
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +30,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if not ready:
         failed = ", ".join(name for name, ok in checks.items() if not ok)
         logger.error("Not ready: %s unreachable.", failed)
-    return JsonResponse(
-        {name: "ok" if ok else "unreachable" for name, ok in checks.items()},
-        status=200 if ready else 503,
-    )
+    answer = {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
+    if REPLICA in settings.DATABASES:
+        # Not a reason to leave the balancer: reads fall back to the primary.
+        answer["replica"] = "ok" if replica_reachable() else "unreachable"
+    return JsonResponse(answer, status=200 if ready else 503)
 
 
 def database_answers() -> bool:

@@ -311,6 +311,13 @@ if DATABASE_REPLICA_URL:
     DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
     MIDDLEWARE.insert(0, "newsroom.routers.primary_for_editors")
 
+# A database server that does not answer fails a request (or /readyz, or the
+# replica check) in seconds, not after the kernel gives up on TCP; a URL's
+# ?connect_timeout= overrides it.
+for database in DATABASES.values():
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+
 # Uploads larger than this are refused before they reach a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -8,9 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.models import Article
+from newsroom import routers
+from newsroom.local_stack import free_port
 from newsroom.routers import ReplicaRouter, primary_for_editors
 
-from .factories import make_article
+from .factories import make_article, make_section
 from .test_settings import PRODUCTION, manage
 from .test_workflow import edit_form, publish_fields
 
@@ -46,7 +48,7 @@ def reads_for(request) -> str:
     return seen[0]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=BOTH)
 def test_router_sends_reads_to_the_replica_and_the_rest_to_the_primary():
     router = ReplicaRouter()
     assert router.db_for_read(Article) == "replica"
@@ -58,7 +60,7 @@ def test_router_sends_reads_to_the_replica_and_the_rest_to_the_primary():
     assert router.allow_migrate("replica", "articles") is False
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=BOTH)
 def test_reads_inside_a_transaction_stay_on_the_primary():
     router = ReplicaRouter()
     with transaction.atomic():
@@ -66,7 +68,7 @@ def test_reads_inside_a_transaction_stay_on_the_primary():
     assert router.db_for_read(Article) == "replica"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=BOTH)
 def test_editors_and_posts_read_the_primary():
     factory = RequestFactory()
     assert reads_for(factory.get("/")) == "replica"
@@ -103,6 +105,56 @@ def test_editor_never_reads_the_replica(editor_client, routed):
         page = editor_client.get(story.get_absolute_url()).content.decode()
     assert "Second headline" in page
     assert replica.captured_queries == []
+
+
+@pytest.fixture
+def replica_down():
+    """The replica alias pointing at a server that is not there; yields a
+    function that brings it back."""
+    replica = connections["replica"]
+    if replica.vendor != "postgresql":
+        pytest.skip("a replica is a PostgreSQL server (runs in the PostgreSQL pass)")
+    working = dict(replica.settings_dict)
+
+    def back():
+        replica.close()
+        replica.settings_dict.update(working)
+
+    replica.close()
+    replica.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
+    yield back
+    back()
+    routers._replica_retry_at = 0.0
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_readers_pages_read_the_primary_while_the_replica_is_down(
+    client, routed, replica_down, caplog
+):
+    section = make_section(name="Outage desk", slug="outage-desk")
+    story = make_article(headline="Choir sings on through the outage", section=section)
+    with CaptureQueriesContext(connections["default"]) as primary:
+        for page in (story.get_absolute_url(), section.get_absolute_url()):
+            response = client.get(page)
+            assert response.status_code == 200
+            assert "Choir sings on through the outage" in response.content.decode()
+    assert any("articles_article" in q["sql"] for q in primary.captured_queries)
+    # Tried once, then left alone until REPLICA_RETRY_SECONDS have passed.
+    warnings = [r for r in caplog.records if r.name == "newsroom.routers"]
+    assert len(warnings) == 1
+    assert "Read replica unreachable, reading the primary" in warnings[0].getMessage()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"database": "ok", "cache": "ok", "replica": "unreachable"}
+
+    # The replica is back; once the retry time has come, reads go to it.
+    replica_down()
+    routers._replica_retry_at = 0.0
+    with CaptureQueriesContext(connections["replica"]) as replica:
+        response = client.get(f"/tag/none-yet/?after={story.pk}")
+    assert response.status_code == 404
+    assert replica.captured_queries
+    assert client.get("/readyz").json()["replica"] == "ok"
 
 
 def test_replica_url_switches_routing_on():
