@@ -2,7 +2,7 @@
 migrations and everything an editor does stay on the primary."""
 
 import pytest
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,7 +12,7 @@ from newsroom import routers
 from newsroom.local_stack import free_port
 from newsroom.routers import ReplicaRouter, primary_for_editors
 
-from .factories import make_article, make_section
+from .factories import make_article, make_author, make_region, make_section
 from .test_settings import PRODUCTION, manage
 from .test_workflow import edit_form, publish_fields
 
@@ -25,6 +25,10 @@ def replica_alias():
     gives; TEST MIRROR makes it read the primary's test database."""
     primary = connections.settings["default"]
     replica = primary | {"TEST": primary["TEST"] | {"MIRROR": "default"}}
+    if primary["ENGINE"] == "django.db.backends.postgresql":
+        # Refuses writes, as a streaming replica does.
+        read_only = {"options": "-c default_transaction_read_only=on"}
+        replica["OPTIONS"] = primary["OPTIONS"] | read_only
     connections.settings["replica"] = replica
     yield
     connections["replica"].close()
@@ -105,6 +109,34 @@ def test_editor_never_reads_the_replica(editor_client, routed):
         page = editor_client.get(story.get_absolute_url()).content.decode()
     assert "Second headline" in page
     assert replica.captured_queries == []
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_every_kind_of_reader_page_works_on_a_read_only_replica(client, routed):
+    if connections["replica"].vendor != "postgresql":
+        pytest.skip("a replica is a PostgreSQL server (runs in the PostgreSQL pass)")
+    with pytest.raises(DatabaseError, match="read-only transaction"):
+        Article.objects.using("replica").update(headline="Written on the replica")
+    connections["replica"].close()
+    author, region = make_author(slug="amna-khan"), make_region(slug="asia-pacific")
+    story = make_article(
+        headline="Readers walk the replica", authors=[author], regions=[region],
+        tags=["choir"],
+    )  # fmt: skip
+    pages = [
+        "/", story.section.get_absolute_url(), region.get_absolute_url(),
+        "/tag/choir/", author.get_absolute_url(), story.get_absolute_url(),
+        f"/news/{story.pk}/", "/search/?q=replica", "/feed/", "/tag/choir/feed/",
+        "/sitemap.xml", "/sitemap-news.xml", "/sitemap-stories.xml", "/robots.txt",
+        "/video/",
+    ]  # fmt: skip
+    with CaptureQueriesContext(connections["replica"]) as replica:
+        for page in pages:
+            assert client.get(page).status_code in (200, 301), page
+    assert len(replica.captured_queries) >= len(pages)
+    # Counting a view is a POST: it reads and writes the primary.
+    beacon = client.post(reverse("articles:story-view-beacon"), {"story": story.pk})
+    assert beacon.status_code == 204
 
 
 @pytest.fixture
