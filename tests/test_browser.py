@@ -39,6 +39,12 @@ PAGE_FACTS = """() => ({
 })"""
 
 
+# Records what the page's Content-Security-Policy blocked.
+RECORD_CSP_VIOLATIONS = """window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) =>
+    window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`));"""
+
+
 def scroll_through(page) -> None:
     """Scroll down a screen at a time so lazy images load for the screenshot."""
     height = page.evaluate("document.documentElement.scrollHeight")
@@ -94,9 +100,11 @@ def test_pages_fit_the_screen_with_one_heading_and_loaded_images(
     page = browser.new_page(
         viewport={"width": viewport_width, "height": viewport_height}
     )
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
     for name, url in demo_urls.items():
         response = page.goto(live_server.url + url)
         assert response.status == 200, url
+        assert "script-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_load_state("load")
         scroll_through(page)
         facts = page.evaluate(PAGE_FACTS)
@@ -106,6 +114,7 @@ def test_pages_fit_the_screen_with_one_heading_and_loaded_images(
         assert facts["brokenImages"] == [], url
         assert facts["lang"] == "en"
         assert "Pakistan Christian TV" in facts["title"]
+        assert page.evaluate("window.cspViolations") == [], url
         page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
     page.close()
 

@@ -9,6 +9,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from newsroom.local_stack import (
     free_port,
     production_env,
@@ -16,6 +18,7 @@ from newsroom.local_stack import (
     stop,
     worker_pids,
 )
+from tests.factories import make_article
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -147,3 +150,19 @@ def test_a_reload_starts_workers_with_the_settings_deployed_since(tmp_path):
         assert not set(first_workers) & set(worker_pids(master))
     finally:
         stop(master)
+
+
+@pytest.mark.django_db
+def test_readers_pages_carry_a_content_security_policy_and_the_admin_none(client):
+    make_article(headline="Policy on every page")
+    for expected in ("miss", "hit"):
+        response = client.get("/")
+        assert response["X-Page-Cache"] == expected
+        policy = dict(
+            directive.strip().split(" ", 1)
+            for directive in response["Content-Security-Policy"].split(";")
+        )
+        assert policy["script-src"] == "'self'"
+        assert policy["object-src"] == "'none'"
+        assert policy["frame-ancestors"] == "'none'"
+    assert "Content-Security-Policy" not in client.get("/admin/login/")
