@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
@@ -104,7 +103,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "newsroom.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "newsroom.security.content_security_policy",
     # Anonymous readers' pages from the page cache; see articles/pagecache.py.
     "articles.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,26 +114,22 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-# Content-Security-Policy on every page but the admin's (Django's admin and
-# the prose editor are not written for one): scripts only from this site, no
-# plugins, no framing, forms post only here. Pictures and MP4s may come from
-# object storage or a CDN over https; players from YouTube's no-cookie
-# domain and Vimeo. Style attributes are allowed: pictures set their focal
-# point with one.
+# Content-Security-Policy on every page but the admin's (see
+# newsroom/security.py): scripts only from this site, no plugins, no framing,
+# forms post only here. Pictures and MP4s may come from object storage or a
+# CDN over https; players from YouTube's no-cookie domain and Vimeo. Style
+# attributes are allowed: pictures set their focal point with one.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF, UNSAFE_INLINE],
-        "img-src": [SELF, "data:", "https:"],
-        "media-src": [SELF, "https:"],
-        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-    },
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data: https:",
+    "media-src": "'self' https:",
+    "frame-src": "https://www.youtube-nocookie.com https://player.vimeo.com",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
 }
 
 if not DEV:
