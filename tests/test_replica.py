@@ -117,7 +117,6 @@ def test_every_kind_of_reader_page_works_on_a_read_only_replica(client, routed):
         pytest.skip("a replica is a PostgreSQL server (runs in the PostgreSQL pass)")
     with pytest.raises(DatabaseError, match="read-only transaction"):
         Article.objects.using("replica").update(headline="Written on the replica")
-    connections["replica"].close()
     author, region = make_author(slug="amna-khan"), make_region(slug="asia-pacific")
     story = make_article(
         headline="Readers walk the replica", authors=[author], regions=[region],
@@ -164,7 +163,10 @@ def test_readers_pages_read_the_primary_while_the_replica_is_down(
     client, routed, replica_down, caplog
 ):
     section = make_section(name="Outage desk", slug="outage-desk")
-    story = make_article(headline="Choir sings on through the outage", section=section)
+    author = make_author(slug="outage-reporter")
+    story = make_article(
+        headline="Choir sings on through the outage", section=section, authors=[author]
+    )
     with CaptureQueriesContext(connections["default"]) as primary:
         for page in (story.get_absolute_url(), section.get_absolute_url()):
             response = client.get(page)
@@ -183,8 +185,8 @@ def test_readers_pages_read_the_primary_while_the_replica_is_down(
     replica_down()
     routers._replica_retry_at = 0.0
     with CaptureQueriesContext(connections["replica"]) as replica:
-        response = client.get(f"/tag/none-yet/?after={story.pk}")
-    assert response.status_code == 404
+        response = client.get(author.get_absolute_url())
+    assert "Choir sings on through the outage" in response.content.decode()
     assert replica.captured_queries
     assert client.get("/readyz").json()["replica"] == "ok"
 
