@@ -61,7 +61,7 @@ check: $(BIN)/.installed ## Migrations up to date and deploy checks clean
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsroom_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/12
 bench-search: $(BIN)/.installed ## Search latency at 100,000 stories (PostgreSQL at BENCH_DATABASE_URL)
-	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_search
+	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.search $(BENCH_ARGS)
 
 nginx: ## Install Debian's nginx for the deployment test (needs root and apt)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && \
@@ -72,7 +72,7 @@ bench: $(BIN)/.installed nginx ## Throughput, latency, CPU and memory at 100,000
 	@command -v wrk >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
-		$(BIN)/python manage.py bench $(BENCH_ARGS)
+		$(BIN)/python -m bench.throughput $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, database and generated media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -1,13 +1,13 @@
 import pytest
-from django.core.management import call_command
 
 from articles.models import Article
+from bench.stories import generate
 
 pytestmark = pytest.mark.django_db
 
 
 def test_generated_stories_render_on_every_page(client, demo_media):
-    call_command("generate_stories", count=60, batch=25, verbosity=0)
+    generate(count=60, batch=25, verbose=False)
     generated = Article.objects.filter(slug__startswith="generated-")
     assert generated.count() == 60
     story = generated.published().for_detail().first()
@@ -21,8 +21,8 @@ def test_generated_stories_render_on_every_page(client, demo_media):
 
 
 def test_generating_again_only_adds_the_missing_stories(demo_media):
-    call_command("generate_stories", count=10, verbosity=0)
-    call_command("generate_stories", count=25, verbosity=0)
+    generate(count=10, verbose=False)
+    generate(count=25, verbose=False)
     slugs = Article.objects.filter(slug__startswith="generated-").values_list(
         "slug", flat=True
     )

@@ -1,4 +1,4 @@
-"""The production benchmark (`make bench`), not part of the test suite.
+"""The throughput benchmark (`python -m bench.throughput`), not a test.
 
 Fills the PostgreSQL database named by DATABASE_URL with generated stories
 (only the missing ones), collects static files, starts gunicorn in
@@ -18,6 +18,7 @@ side in one run:
 Prints a table with each target from issue 5 and whether it is met.
 """
 
+import argparse
 import gzip
 import logging
 import re
@@ -30,16 +31,14 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
-from articles.management.commands.bench_search import Command as BenchSearch
 from articles.models import Article, ReadMoreLink, Section, SeeAlsoLink
+from bench.search import prepare
 from newsroom.local_stack import (
     BASE_DIR,
     free_port,
@@ -104,32 +103,17 @@ class Wrk:
         self.cpu_ms = 0.0  # The workers' CPU per request, when measured.
 
 
-class Command(BaseCommand):
-    help = "Production benchmark: gunicorn, nginx micro-cache, uncached pages."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--stories", type=int, default=100_000)
-        parser.add_argument("--duration", type=int, default=10, help="per wrk run")
-        parser.add_argument("--connections", type=int, default=16)
-        parser.add_argument("--soak", type=int, default=60, help="seconds")
-        parser.add_argument("--cpu-requests", type=int, default=300)
-
-    def handle(self, *args, **options) -> None:
+class Bench:
+    def __init__(self, options: dict) -> None:
         self.options = options
-        database = settings.DATABASES["default"]
-        if database["ENGINE"] != "django.db.backends.postgresql":
-            raise CommandError("Set DATABASE_URL to a PostgreSQL database.")
+
+    def handle(self) -> None:
+        options = self.options
         if not settings.REDIS_URL:
-            raise CommandError("Set REDIS_URL: production caches pages in Redis.")
-        BenchSearch(stdout=self.stdout).create_database(database)
-        call_command("migrate", verbosity=0)
-        self.stdout.write(f"Making sure there are {options['stories']} stories…")
-        call_command("generate_stories", count=options["stories"], verbosity=0)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-        self.total = Article.objects.count()
+            raise SystemExit("Set REDIS_URL: production caches pages in Redis.")
+        self.total = prepare(options["stories"])
         load = Path("/proc/loadavg").read_text().split()[:3]
-        self.stdout.write(f"Load average before the run: {' '.join(load)}")
+        print(f"Load average before the run: {' '.join(load)}")
         self.pages = self.pick_pages()
         with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as folder:
             self.run(Path(folder))
@@ -145,7 +129,7 @@ class Command(BaseCommand):
         plain = stories.exclude(has_read_more).exclude(has_see_also).first()
         linked = stories.filter(has_read_more, has_see_also).first()
         if plain is None or linked is None:
-            raise CommandError("No plain story or none with links: load_demo first.")
+            raise SystemExit("No plain story or none with links: load_demo first.")
         section = max(Section.objects.all(), key=lambda s: s.stories.count())
         tag = (
             Tag.objects.annotate(uses=Count("taggit_taggeditem_items"))
@@ -169,7 +153,7 @@ class Command(BaseCommand):
             STATIC_ROOT=str(static_root),
             CACHE_KEY_PREFIX=self.cache_prefix,
         )
-        self.stdout.write("Collecting static files…")
+        print("Collecting static files…")
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
             cwd=BASE_DIR,
@@ -273,7 +257,7 @@ server {{
         taken between two rows measured under the same conditions (this
         machine's speed drifts from one minute to the next)."""
         base = f"http://127.0.0.1:{cached_port}"
-        self.stdout.write("Floor and cached pages straight from gunicorn…")
+        print("Floor and cached pages straight from gunicorn…")
         self.warm(f"{base}/healthz")
         self.floors, self.cached = {}, {}
         for name, path in self.pages.items():
@@ -282,14 +266,14 @@ server {{
             self.cached[name] = self.wrk(base + path, "-H", PROXY_HEADER)
 
     def measure_nginx(self, https_port: int, copy_port: int) -> None:
-        self.stdout.write("nginx: saved copy and micro-cache…")
+        print("nginx: saved copy and micro-cache…")
         self.copies, self.nginx = {}, {}
         for name, path in self.pages.items():
             self.copies[name] = self.wrk(f"https://127.0.0.1:{copy_port}/")
             self.nginx[name] = self.wrk(f"https://127.0.0.1:{https_port}{path}")
 
     def measure_uncached(self, uncached, port: int) -> None:
-        self.stdout.write("Uncached pages…")
+        print("Uncached pages…")
         base = f"http://127.0.0.1:{port}"
         self.uncached = {}
         self.cpu_ms = {}
@@ -358,7 +342,7 @@ server {{
 
     def soak(self, port: int, folder: Path) -> None:
         seconds = self.options["soak"]
-        self.stdout.write(f"Soak: 64 connections for {seconds} s…")
+        print(f"Soak: 64 connections for {seconds} s…")
         script = folder / "pages.lua"
         paths = ", ".join(f'"{path}"' for path in self.pages.values())
         script.write_text(
@@ -376,7 +360,7 @@ server {{
         )  # fmt: skip
 
     def report(self) -> None:
-        out = self.stdout.write
+        out = print
         out(
             f"\n{self.total} stories; gunicorn {self.workers} sync workers; "
             f"wrk 2 threads, {self.options['connections']} connections, "
@@ -451,3 +435,17 @@ server {{
                 f"{name} {run.cpu_ms:.1f} ms" for name, run in self.uncached.items()
             )
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stories", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=10, help="per wrk run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--soak", type=int, default=60, help="seconds")
+    parser.add_argument("--cpu-requests", type=int, default=300)
+    Bench(vars(parser.parse_args())).handle()
+
+
+if __name__ == "__main__":
+    main()
