@@ -7,7 +7,7 @@ DEV_ENV := DJANGO_DEV=1
 TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test chromium nginx lint format check clean bench-search bench
+.PHONY: help run serve test chromium nginx varnish lint format check clean bench-search bench
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,6 +67,13 @@ nginx: ## Install Debian's nginx for the deployment test (needs root and apt)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } || \
 		echo "Could not install nginx: the deployment test will fail." >&2
+
+varnish: ## Install Debian's varnish and varnish-modules (xkey) for the deployment tests (needs root and apt)
+	@{ command -v varnishd >/dev/null || test -x /usr/sbin/varnishd; } && \
+		test -n "$$(find /usr/lib -name libvmod_xkey.so -print -quit 2>/dev/null)" || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq varnish varnish-modules >/dev/null; } || \
+		echo "Could not install varnish: the deployment tests will fail." >&2
 
 bench: $(BIN)/.installed nginx ## Throughput, latency, CPU and memory at 100,000 stories (PostgreSQL, Redis, nginx, wrk)
 	@command -v wrk >/dev/null || { apt-get update -qq && \
