@@ -647,6 +647,51 @@ def test_story_published_through_one_server_shows_on_the_other_within_a_second(
 
 
 @needs_postgres_and_redis
+def test_an_edit_purges_exactly_the_pages_that_show_the_story(stack):
+    harbours = make_section(name="Harbours", slug="harbours")
+    markets = make_section(name="Markets", slug="markets")
+    story = make_article(headline="Old quay repainted", section=harbours)
+    other = make_article(headline="Fish prices steady", section=markets)
+    changed = [story.get_absolute_url(), "/section/harbours/"]
+    unchanged = [other.get_absolute_url(), "/section/markets/"]
+    for path in changed + unchanged:
+        answers = [stack.via_nginx(path)[1] for _ in "ab"]
+        assert [headers["X-Cache"] for headers in answers] == ["MISS", "HIT"]
+    # The app servers tell Varnish to keep pages for hours, by keys.
+    headers = stack.via_app(0, story.get_absolute_url())[1]
+    assert headers["Surrogate-Control"] == "max-age=14400"
+    assert f"s{story.pk}" in headers["Surrogate-Key"].split()
+
+    # Saved here, as the admin on either server would: after the commit
+    # this process sends Varnish the story's keys.
+    story.headline = "Quay repainted blue"
+    story.save()
+
+    deadline = time.monotonic() + 5
+    for path in changed:
+        while "Quay repainted blue" not in (answer := stack.via_nginx(path))[2]:
+            assert "Old quay repainted" in answer[2]
+            # Still old after 5 s: Varnish did not get the purge, or refilled
+            # the page from an app server that had not read it yet.
+            assert time.monotonic() < deadline, (path, dict(answer[1]))
+            time.sleep(0.1)
+    # The fresh pages are kept again; the others were never dropped.
+    for path in changed:
+        assert stack.via_nginx(path)[1]["X-Cache"] == "HIT"
+    for path in unchanged:
+        status, headers, page = stack.via_nginx(path)
+        assert (status, headers["X-Cache"], headers["X-Cache-Hits"]) == (
+            200,
+            "HIT",
+            "2",
+        )
+        assert "Fish prices steady" in page
+    # Readers see neither the keys nor the edge lifetime.
+    for name in CACHE_ONLY:
+        assert name not in headers
+
+
+@needs_postgres_and_redis
 def test_canonical_links_are_https_behind_the_proxy(stack):
     story = make_article(headline="Lighthouse restored")
     status, headers, page = stack.via_nginx(story.get_absolute_url())
