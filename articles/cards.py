@@ -12,7 +12,7 @@ After a publish a page's queries run again, as they must, but only the
 cards of stories that changed are rendered again. Pages list stories
 with `for_cards()`, whose rows carry the key's parts and no more (a
 section's name and address come from the navigation, which is read once
-per content version); the cards this worker has not kept yet are rendered
+until one is saved); the cards this worker has not kept yet are rendered
 from one more query.
 
 Each worker keeps its own cards: looking one up costs a dictionary read,
@@ -97,13 +97,15 @@ def attach(groups: Iterable[tuple[list, dict]]) -> None:
     kept yet are rendered from one query for all of them."""
     from .context_processors import navigation
     from .models import Article
+    from .pagecache import shows
 
     keeping = is_keeping()
-    # The sections as this content version has them (read once per version).
+    # The sections as the navigation has them (read once until one is saved).
     sections = {section.pk: section for section in navigation()[0]}
     missing = []
     for stories, options in groups:
         for story in stories:
+            shows(f"s{story.pk}")
             key = card_key(story, options, sections)
             story.card = kept_cards.get(key) if keeping else None
             if story.card is None:

@@ -2,14 +2,18 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from .models import Region, Section
-from .pagecache import remembered
+from .pagecache import shows
+from .purge import remembered
 
 
 def navigation() -> tuple[list[Section], list[Region]]:
-    """Every section and region in menu order. Each worker reads them once
-    per content version (saving a section or region makes a new one)."""
+    """Every section and region in menu order. Each worker reads them again
+    only when one is saved (which purges `nav`)."""
+    shows("nav")
     return remembered(
-        "navigation", lambda: (list(Section.objects.all()), list(Region.objects.all()))
+        "navigation",
+        lambda: (list(Section.objects.all()), list(Region.objects.all())),
+        keys=("nav",),
     )
 
 

@@ -14,6 +14,7 @@ from taggit.models import Tag
 
 from .images import rendition_for
 from .models import Article, Author, Region, Section
+from .pagecache import shows
 
 FEED_SIZE = 30
 # Width of the lead-image rendition offered as enclosure and media:content.
@@ -58,7 +59,12 @@ class StoryFeed(Feed):
     def stories(self, obj):
         return Article.objects.published()
 
+    def list_key(self, obj) -> str:
+        """The key of the list this feed shows (see purge.py)."""
+        return "stories"
+
     def items(self, obj) -> list[Article]:
+        shows(self.list_key(obj))
         return list(self.stories(obj).for_feed().newest_first()[:FEED_SIZE])
 
     def title(self, obj) -> str:
@@ -153,6 +159,9 @@ class LatestStoriesFeed(StoryFeed):
 
 
 class SectionFeed(StoryFeed):
+    def list_key(self, obj) -> str:
+        return f"sec{obj.pk}"
+
     def get_object(self, request: HttpRequest, slug: str) -> Section:
         return get_object_or_404(Section, slug=slug)
 
@@ -167,6 +176,9 @@ class SectionFeed(StoryFeed):
 
 
 class RegionFeed(StoryFeed):
+    def list_key(self, obj) -> str:
+        return f"reg{obj.pk}"
+
     def get_object(self, request: HttpRequest, slug: str) -> Region:
         return get_object_or_404(Region, slug=slug)
 
@@ -181,6 +193,9 @@ class RegionFeed(StoryFeed):
 
 
 class TagFeed(StoryFeed):
+    def list_key(self, obj) -> str:
+        return f"tag{obj.pk}"
+
     def get_object(self, request: HttpRequest, slug: str) -> Tag:
         return get_object_or_404(Tag, slug=slug)
 
@@ -198,6 +213,9 @@ class TagFeed(StoryFeed):
 
 
 class AuthorFeed(StoryFeed):
+    def list_key(self, obj) -> str:
+        return f"au{obj.pk}"
+
     def get_object(self, request: HttpRequest, slug: str) -> Author:
         return get_object_or_404(Author, slug=slug)
 

@@ -18,6 +18,12 @@ from .images import make_crops, make_renditions
 from .querysets import ArticleQuerySet
 
 
+def shows(key: str) -> None:
+    from .pagecache import shows
+
+    shows(key)
+
+
 def remembered_reverse(name: str, **kwargs) -> str:
     """reverse(), remembered: a front page links to some fifty stories, most
     of them two or three times, and each reverse() walks the URL patterns.
@@ -386,6 +392,8 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
+        # Whatever page links to a story shows it: its key goes with the page.
+        shows(f"s{self.pk}")
         return remembered_reverse("articles:article-detail", pk=self.pk, slug=self.slug)
 
     def clean(self) -> None:
@@ -629,3 +637,34 @@ class StoryViews(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} on {self.day}: {self.views}"
+
+
+class Purge(models.Model):
+    """Keys of pages a committed change made out of date (see purge.py).
+
+    Written in the same transaction as the change, so no purge is lost:
+    every worker reads new rows to forget its cached pages, and the rows
+    not yet sent to Varnish or the CDN are sent, and retried, from here."""
+
+    keys = models.TextField(help_text="Space-separated page keys, e.g. s12 front.")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Varnish or the CDN took it."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A scheduled change's own purge, made once by whichever worker notices
+    # its moment first, e.g. "due:12:1767225600".
+    event = models.CharField(max_length=60, null=True, blank=True, unique=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="articles_purge_created_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="articles_purge_unsent_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.keys

@@ -16,7 +16,6 @@ counts stay right when pages come from a proxy cache. The beacon:
 
 import hashlib
 import re
-import secrets
 import threading
 from collections import Counter
 from datetime import date
@@ -149,15 +148,6 @@ def flush_if_due() -> int:
     return 0
 
 
-WRITTEN_KEY = "mostread:written"
-
-
-def counts_written() -> str | None:
-    """Changes whenever a flush writes counts, on every worker sharing the
-    cache: the "Most read" lists are read again then (views.most_read())."""
-    return cache.get(WRITTEN_KEY)
-
-
 def flush() -> int:
     """Add the gathered counts to StoryViews; returns how many (story, day)
     rows were written. Counts of deleted stories are dropped."""
@@ -197,6 +187,4 @@ def flush() -> int:
         if isinstance(source, RedisCounter):
             source.give_back(counts)
         raise
-    if rows:
-        cache.set(WRITTEN_KEY, secrets.token_hex(8), timeout=None)
     return len(rows)

@@ -1,59 +1,74 @@
-"""Whole-page cache for anonymous readers, shared by every app server.
+"""Whole-page cache for anonymous readers, and the headers proxies cache by.
 
-A public page is rendered once per *content version* and kept in the default
-cache (Redis when REDIS_URL is set, so every app server shares it). Saving
-anything a page shows replaces the version (see signals.py), so every server
-stops using older renders at once; they expire by themselves. The version
-also changes by itself at the next scheduled publication or breaking-news
-expiry: no render, and no Cache-Control max-age, outlives the moment a
-scheduled story is due.
+Each public page, while it renders, notes the keys of what it shows
+(`shows()`: `Article.get_absolute_url()` notes its story, views note their
+lists); see purge.py for the keys and how a change purges them. The page is
+kept in the default cache (Redis when REDIS_URL is set, so every app server
+shares it; this process's memory otherwise) with its keys and the time it
+was rendered, and served from there until one of its keys is purged, it
+reaches PAGE_CACHE_SECONDS, or a scheduled change that alters it comes due.
+Each worker also keeps the most used pages in its own memory (`local_tier`),
+so a hit needs no round trip to Redis. Bodies are stored gzipped once, next
+to the plain ones.
 
-Each worker also keeps the most used renders in its own memory, so a hit
-costs one small cache read (the version) and no unpickling of a whole page.
-Bodies are stored gzipped once, next to the plain ones, so nothing is
-compressed per request. public_page() renders and stores pages;
-PageCacheMiddleware answers the hits before most of Django runs.
-
-Requests with a session cookie (editors) bypass all of it and get private,
-uncacheable responses.
+Every public response carries its keys in `Surrogate-Key` (and `Cache-Tag`
+for Cloudflare), a short browser lifetime in `Cache-Control`, and the edge
+lifetime (hours when a purge backend is configured) in `Surrogate-Control`
+and `CDN-Cache-Control`; both end at the next scheduled change that alters
+the page. Requests with a session cookie (editors) bypass all of it and get
+private, uncacheable responses.
 """
 
+import contextvars
 import gzip
 import hashlib
-import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
-    patch_cache_control,
-    patch_vary_headers,
     set_response_etag,
 )
 
-from .querysets import next_scheduled_change
+from . import edge, purge
 
-STATE_KEY = "pagecache:state"
 # The query parameters that change what a public page shows; any other
 # parameter is ignored by the pages, so it must not split the cache either.
 KEY_PARAMETERS = ("page", "p", "q", "section", "region", "since", "until")
-# Response headers a stored page keeps (Cache-Control and Vary are set anew).
+# Response headers a stored page keeps (the cache headers are set anew).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Last-Modified")
+# Paths that are never public pages: no cache lookup for them.
+UNCACHED_PREFIXES = ("/admin/", "/preview/", "/stats/", "/static/", "/media/")
+UNCACHED_PATHS = ("/healthz", "/readyz")
 LOCAL_TIER_BYTES = 16 * 1024 * 1024
 
-T = TypeVar("T")
+_shown: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "shown", default=None
+)
+
+
+def shows(*keys: str) -> None:
+    """Note that the page being rendered shows what `keys` name."""
+    shown = _shown.get()
+    if shown is not None:
+        shown.update(keys)
+
+
+def shows_only(*keys: str) -> None:
+    """Replace the keys noted so far, for pages that list more stories than
+    a header can name (the sitemaps): they are purged by their list's key."""
+    shown = _shown.get()
+    if shown is not None:
+        shown.clear()
+        shown.update(keys)
 
 
 @dataclass(frozen=True)
@@ -63,11 +78,19 @@ class Page:
     body: bytes
     gzipped: bytes
     etag: str
+    keys: frozenset[str]
+    rendered_at: float
+    changes_at: float  # The next scheduled change that alters it, or inf.
     expires_at: float
 
     @property
     def size(self) -> int:
         return len(self.body) + len(self.gzipped)
+
+    def is_current(self) -> bool:
+        return self.expires_at > time.time() and purge.log.fresh(
+            self.keys, self.rendered_at
+        )
 
 
 class LocalTier:
@@ -82,12 +105,8 @@ class LocalTier:
     def get(self, key: str) -> Page | None:
         with self._lock:
             page = self._pages.get(key)
-            if page is None:
-                return None
-            if page.expires_at <= time.time():
-                self._drop(key)
-                return None
-            self._pages.move_to_end(key)
+            if page is not None:
+                self._pages.move_to_end(key)
             return page
 
     def put(self, key: str, page: Page) -> None:
@@ -113,92 +132,18 @@ class LocalTier:
 local_tier = LocalTier()
 
 
-class RequestMemo(threading.local):
-    """The content version as this request first read it: a page asks for
-    it several times (the page cache, each remembered read), and reading it
-    once saves cache reads, or queries while the cache is down. Outside a
-    request nothing is kept."""
-
-    in_request = False
-    state: tuple[str, float] | None = None
-
-
-request_memo = RequestMemo()
+def find(key: str) -> Page | None:
+    """The current page stored under key: this worker's copy, else the
+    shared one."""
+    page = local_tier.get(key)
+    if page is None:
+        page = cache.get(key)
+        if page is not None:
+            local_tier.put(key, page)
+    return page if page is not None and page.is_current() else None
 
 
-@receiver(request_started)
-def request_starts(**kwargs) -> None:
-    request_memo.in_request = True
-    request_memo.state = None
-
-
-@receiver(request_finished)
-def request_ends(**kwargs) -> None:
-    request_memo.in_request = False
-    request_memo.state = None
-
-
-def content_version() -> tuple[str, float]:
-    """The current version and the time (epoch seconds) until which it holds.
-    Replaces the version once that time has come."""
-    now = time.time()
-    state = request_memo.state
-    if state is not None and state[1] > now:
-        return state
-    state = cache.get(STATE_KEY)
-    if state is None or state[1] <= now:
-        due = next_scheduled_change()
-        valid_until = due.timestamp() if due else now + 24 * 3600
-        state = (secrets.token_hex(8), valid_until)
-        cache.set(STATE_KEY, state, timeout=max(1, int(valid_until - now)))
-    if request_memo.in_request:
-        request_memo.state = state
-    return state
-
-
-def invalidate() -> None:
-    """Make every app server render pages afresh (called on any change)."""
-    request_memo.state = None
-    cache.delete(STATE_KEY)
-
-
-REMEMBERED_MAX = 100
-# Without a shared cache (no REDIS_URL) a worker does not hear of another
-# worker's saves, so nothing is remembered for longer than this.
-REMEMBERED_SECONDS = 60
-_remembered: dict[tuple, tuple[object, float]] = {}
-
-
-def remembered(name: str, compute: Callable[[], T], *key: object) -> T:
-    """compute()'s result, kept by this worker until the content version
-    changes (any save, or a scheduled change) or any of `key` does, and for
-    REMEMBERED_SECONDS at most: for the small reads that every page repeats,
-    such as the navigation and "Most read". Pages are rendered afresh as
-    often as before; they only stop asking the database the same question
-    each time."""
-    version, _ = content_version()
-    full_key = (name, version, *key)
-    now = time.monotonic()
-    entry = _remembered.get(full_key)
-    if entry is None or entry[1] <= now:
-        if len(_remembered) >= REMEMBERED_MAX:
-            forget_older_versions(version)
-        entry = _remembered[full_key] = (compute(), now + REMEMBERED_SECONDS)
-    return entry[0]
-
-
-def forget_older_versions(version: str) -> None:
-    """Make room in the remembered reads: drop those of other content
-    versions, and only when the current one alone fills it, everything.
-    Without a shared cache every request has a version of its own, and
-    what it remembered earlier must last until it ends."""
-    for key in [key for key in _remembered if key[1] != version]:
-        del _remembered[key]
-    if len(_remembered) >= REMEMBERED_MAX:
-        _remembered.clear()
-
-
-def page_key(request: HttpRequest, version: str) -> str:
+def page_key(request: HttpRequest) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.path}"
     if request.META.get("QUERY_STRING"):
         query = sorted(
@@ -210,37 +155,7 @@ def page_key(request: HttpRequest, version: str) -> str:
         if query:
             address += "?" + urlencode(query)
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-    return f"pagecache:page:{version}:{digest}"
-
-
-def store(response: HttpResponse, expires_at: float) -> Page:
-    body = response.content
-    return Page(
-        status=response.status_code,
-        headers=tuple(
-            (name, response[name]) for name in KEPT_HEADERS if response.has_header(name)
-        ),
-        body=body,
-        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
-        etag=f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"',
-        expires_at=expires_at,
-    )
-
-
-def is_storable(response: HttpResponse) -> bool:
-    """Only a plain 200 that sets no cookie and did not ask to stay private."""
-    cache_control = response.get("Cache-Control", "")
-    return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and "private" not in cache_control
-        and "no-store" not in cache_control
-    )
-
-
-def accepts_gzip(request: HttpRequest) -> bool:
-    return "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+    return f"pagecache:page:{digest}"
 
 
 def is_anonymous_read(request: HttpRequest) -> bool:
@@ -252,46 +167,74 @@ def is_anonymous_read(request: HttpRequest) -> bool:
     )
 
 
-def lifetimes(valid_until: float) -> tuple[int, int]:
-    """Seconds browsers and proxies may keep a page (max-age) and serve it
-    stale while refreshing it, never past the next scheduled change."""
-    remaining = max(0, int(valid_until - time.time()))
-    max_age = min(settings.PUBLIC_PAGE_MAX_AGE, remaining)
-    return max_age, min(settings.PUBLIC_PAGE_STALE, remaining - max_age)
+def is_storable(response: HttpResponse) -> bool:
+    """Only a plain 200 that sets no cookie and did not ask to stay private."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not is_private(response)
+    )
 
 
-def public_cache_control(valid_until: float) -> str:
-    max_age, stale = lifetimes(valid_until)
-    value = f"public, max-age={max_age}, s-maxage={max_age}"
-    if stale > 0:
-        value += f", stale-while-revalidate={stale}"
-    return value
+def is_private(response: HttpResponse) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return "private" in cache_control or "no-store" in cache_control
 
 
-def add_public_headers(response: HttpResponse, valid_until: float) -> None:
-    """Public Cache-Control, merged with what the view set, and Vary."""
-    max_age, stale = lifetimes(valid_until)
-    patch_cache_control(response, public=True, max_age=max_age, s_maxage=max_age)
-    if stale > 0:
-        patch_cache_control(response, stale_while_revalidate=stale)
-    patch_vary_headers(response, ("Accept-Encoding", "Cookie"))
+def cache_headers(status: int, keys: frozenset[str], changes_at: float) -> dict:
+    """Lifetimes for browsers and for the edge, and the keys, as headers.
+    Only a 200 is kept at the edge for long; both lifetimes end when a
+    scheduled change alters the page."""
+    remaining = changes_at - time.time()
+    edge_age = max(0, int(min(purge.longest_lifetime(), remaining)))
+    if status != 200:
+        edge_age = min(edge_age, settings.PUBLIC_PAGE_MAX_AGE)
+    browser_age = min(settings.PUBLIC_PAGE_MAX_AGE, edge_age)
+    ordered = sorted(keys)
+    headers = {
+        "Cache-Control": f"public, max-age={browser_age}",
+        "Surrogate-Control": f"max-age={edge_age}",
+        "CDN-Cache-Control": f"max-age={edge_age}",
+        "Surrogate-Key": " ".join(ordered),
+        "Vary": "Accept-Encoding, Cookie",
+    }
+    if edge.cloudflare_configured():
+        headers["Cache-Tag"] = ",".join(ordered)
+    return headers
 
 
-def respond(
-    request: HttpRequest, page: Page, valid_until: float, hit: bool
-) -> HttpResponse:
+def store(response: HttpResponse, keys, rendered_at, changes_at, ttl) -> Page:
+    body = response.content
+    return Page(
+        status=response.status_code,
+        headers=tuple(
+            (name, response[name]) for name in KEPT_HEADERS if response.has_header(name)
+        ),
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+        etag=f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"',
+        keys=keys,
+        rendered_at=rendered_at,
+        changes_at=changes_at,
+        expires_at=time.time() + ttl,
+    )
+
+
+def respond(request: HttpRequest, page: Page, hit: bool) -> HttpResponse:
     """The stored page, compressed when the reader accepts it, or 304 when
     the reader already has it."""
-    use_gzip = accepts_gzip(request) and len(page.gzipped) < len(page.body)
+    accepts_gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+    use_gzip = accepts_gzip and len(page.gzipped) < len(page.body)
     response = HttpResponse(page.gzipped if use_gzip else page.body, status=page.status)
     for name, value in page.headers:
+        response[name] = value
+    for name, value in cache_headers(page.status, page.keys, page.changes_at).items():
         response[name] = value
     if use_gzip:
         response["Content-Encoding"] = "gzip"
     response["ETag"] = page.etag
     response["X-Page-Cache"] = "hit" if hit else "miss"
-    response["Cache-Control"] = public_cache_control(valid_until)
-    response["Vary"] = "Accept-Encoding, Cookie"
     # What CommonMiddleware and XFrameOptionsMiddleware would add: hits are
     # answered before them.
     response["Content-Length"] = str(len(response.content))
@@ -301,107 +244,93 @@ def respond(
     return response
 
 
-def find(key: str) -> Page | None:
-    """The page stored under key: this worker's copy, else the shared one."""
-    page = local_tier.get(key)
-    if page is None:
-        page = cache.get(key)
-        if page is not None:
-            local_tier.put(key, page)
-    return page
-
-
-class PublicPaths:
-    """The paths of public_page() views this worker has served to anonymous
-    readers: only those are looked up before URL resolution, so any other
-    request (health checks, the admin, the beacon) costs nothing more."""
-
-    def __init__(self, max_paths: int = 50_000) -> None:
-        self.max_paths = max_paths
-        self._paths: set[str] = set()
-
-    def __contains__(self, path: str) -> bool:
-        return path in self._paths
-
-    def add(self, path: str) -> None:
-        if len(self._paths) >= self.max_paths:
-            self._paths.clear()
-        self._paths.add(path)
-
-
-public_paths = PublicPaths()
+def is_cacheable_path(path: str) -> bool:
+    return not path.startswith(UNCACHED_PREFIXES) and path not in UNCACHED_PATHS
 
 
 class PageCacheMiddleware:
     """Answer anonymous readers from the page cache straight after the
     security middleware (and whitenoise): no session, CSRF, message or
-    authentication middleware, URL resolution or view runs for a hit, so a
-    hit costs about what the smallest view does. A page not found is left
-    to the view, told so, so it does not look it up again."""
+    authentication middleware, URL resolution or view runs for a hit. Every
+    request also gives purge.tick() its turn."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path in public_paths and is_anonymous_read(request):
-            version, valid_until = content_version()
-            if min(settings.PAGE_CACHE_SECONDS, valid_until - time.time()) >= 1:
-                key = page_key(request, version)
-                page = find(key)
-                if page is not None:
-                    return respond(request, page, valid_until, hit=True)
-                request.page_cache_miss = (version, valid_until, key)
+        purge.tick()
+        if (
+            settings.PAGE_CACHE_SECONDS
+            and is_anonymous_read(request)
+            and is_cacheable_path(request.path)
+        ):
+            page = find(page_key(request))
+            if page is not None:
+                return respond(request, page, hit=True)
+            request.page_cache_missed = True
         return self.get_response(request)
 
 
-def public_page(view):
-    """Render a public page once per content version for anonymous readers
-    and keep it in the page cache (PageCacheMiddleware serves the next
-    requests), with Cache-Control for proxies, an ETag and 304 answers."""
+def public_page(view=None, *, max_age: int | None = None):
+    """Serve a public page to anonymous readers from the page cache, with
+    its keys and lifetimes for proxies, an ETag and 304 answers; render it
+    afresh, uncached, for editors. `max_age` caps how long a page may be
+    kept anywhere, for pages that change with nobody saving anything (search
+    results, "Most read")."""
+    if view is None:
+        return lambda view: public_page(view, max_age=max_age)
 
-    def render(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        # Template responses (the sitemaps) render late; their body is needed now.
-        return response.render() if hasattr(response, "render") else response
+    def render(request: HttpRequest, *args, **kwargs) -> tuple[HttpResponse, set]:
+        shown = {"site"}
+        token = _shown.set(shown)
+        try:
+            response = view(request, *args, **kwargs)
+            # Template responses (the sitemaps) render late; their body is
+            # needed now, and so are the keys noted while rendering it.
+            if hasattr(response, "render"):
+                response = response.render()
+        finally:
+            _shown.reset(token)
+        return response, shown
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not is_anonymous_read(request):
             # Possibly an editor: always fresh, and never kept on the way.
-            response = render(request, *args, **kwargs)
+            response, _ = render(request, *args, **kwargs)
             add_never_cache_headers(response)
             return response
 
-        missed = getattr(request, "page_cache_miss", None)
-        if missed:
-            version, valid_until, key = missed
-        else:
-            version, valid_until = content_version()
-            key = page_key(request, version)
-        ttl = min(settings.PAGE_CACHE_SECONDS, valid_until - time.time())
-        if ttl < 1:
-            # The page cache is off, or a scheduled change is due this second.
-            response = render(request, *args, **kwargs)
-            add_public_headers(response, valid_until)
-            if not is_storable(response):
-                return response
-            set_response_etag(response)
-            return get_conditional_response(
-                request, etag=response.get("ETag"), response=response
-            )
+        key = page_key(request)
+        if settings.PAGE_CACHE_SECONDS and not hasattr(request, "page_cache_missed"):
+            page = find(key)
+            if page is not None:
+                return respond(request, page, hit=True)
 
-        page = None if missed else find(key)
-        hit = page is not None
-        if not hit:
-            response = render(request, *args, **kwargs)
-            if not is_storable(response):
-                add_public_headers(response, valid_until)
-                return response
-            page = store(response, time.time() + ttl)
-            cache.set(key, page, timeout=int(ttl))
-            local_tier.put(key, page)
-        # From now on PageCacheMiddleware answers this path itself.
-        public_paths.add(request.path)
-        return respond(request, page, valid_until, hit)
+        rendered_at = time.time()
+        response, shown = render(request, *args, **kwargs)
+        if is_private(response):
+            return response
+        keys = frozenset(shown)
+        changes_at = purge.next_change(keys)
+        if max_age is not None:
+            changes_at = min(changes_at, rendered_at + max_age)
+        ttl = min(settings.PAGE_CACHE_SECONDS, changes_at - time.time())
+        if not is_storable(response) or ttl < 1:
+            for name, value in cache_headers(
+                response.status_code, keys, changes_at
+            ).items():
+                response[name] = value
+            response["X-Page-Cache"] = "miss"
+            if response.status_code == 200 and not response.streaming:
+                set_response_etag(response)
+                return get_conditional_response(
+                    request, etag=response["ETag"], response=response
+                )
+            return response
+        page = store(response, keys, rendered_at, changes_at, ttl)
+        cache.set(key, page, timeout=int(ttl))
+        local_tier.put(key, page)
+        return respond(request, page, hit=False)
 
     return wrapper

@@ -13,6 +13,7 @@ urlpatterns = [
     path("author/<slug:slug>/", views.author_detail, name="author-detail"),
     path("video/", views.video_list, name="video-list"),
     path("search/", views.search, name="search"),
+    path("most-read/", views.most_read, name="most-read"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("stats/view/", views.story_view_beacon, name="story-view-beacon"),
     path("sitemap.xml", views.sitemap_index, name="sitemap-index"),

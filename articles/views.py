@@ -20,7 +20,7 @@ from . import search as text_search
 from .context_processors import navigation
 from .forms import SearchForm
 from .models import Article, Author, Region, Section
-from .pagecache import public_page, remembered
+from .pagecache import public_page, shows, shows_only
 from .querysets import front_page_stories, load_parts, most_read_stories
 from .sitemaps import SITEMAPS
 
@@ -39,10 +39,9 @@ class CappedPaginator(Paginator):
         return self.object_list[: self.per_page * MAX_PAGES].count()
 
 
-def most_read() -> dict:
-    """The "Most read" lists, read again only when a flush has written new
-    counts (see mostread.py) or a story changed."""
-    return remembered("most-read", most_read_stories, mostread.counts_written())
+# "Most read" changes with every flush of the view counts; pages that show
+# it fetch it from its own page, which is kept this long at most.
+MOST_READ_MAX_AGE = 300
 
 
 def paginate(request: HttpRequest, stories, show_section: bool = True) -> Page:
@@ -78,7 +77,8 @@ BLOCK_CARDS = ({"lazy": True}, {"no_standfirst": True, "lazy": True})
 @require_safe
 @public_page
 def front_page(request: HttpRequest) -> HttpResponse:
-    context = front_page_stories(*navigation()) | most_read()
+    shows("front")
+    context = front_page_stories(*navigation())
     lead = context["lead"]
     groups = [
         ([lead] if lead else [], LEAD_CARD),
@@ -96,6 +96,7 @@ def front_page(request: HttpRequest) -> HttpResponse:
 @public_page
 def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     section = get_object_or_404(Section, slug=slug)
+    shows(f"sec{section.pk}")
     page = paginate(
         request, Article.objects.published().filter(section=section), show_section=False
     )
@@ -110,6 +111,7 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @public_page
 def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     region = get_object_or_404(Region, slug=slug)
+    shows(f"reg{region.pk}")
     page = paginate(request, Article.objects.published().filter(regions=region))
     return render(
         request, "articles/region_detail.html", {"region": region, "page": page}
@@ -120,6 +122,7 @@ def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @public_page
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
+    shows(f"tag{tag.pk}")
     page = paginate(request, Article.objects.published().filter(tags=tag))
     return render(request, "articles/tag_detail.html", {"tag": tag, "page": page})
 
@@ -128,6 +131,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @public_page
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+    shows(f"au{author.pk}")
     page = paginate(request, Article.objects.published().filter(authors=author))
     return render(
         request, "articles/author_detail.html", {"author": author, "page": page}
@@ -137,6 +141,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @public_page
 def video_list(request: HttpRequest) -> HttpResponse:
+    shows("video")
     page = paginate(
         request, Article.objects.published().filter(kind=Article.Kind.VIDEO)
     )
@@ -162,6 +167,8 @@ def article_redirect(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @public_page
 def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    # Also on its 404 (not yet published) and 410 (withdrawn).
+    shows(f"s{pk}")
     article = Article.objects.published().for_detail().filter(pk=pk).first()
     if article is None:
         return gone_or_404(request, pk)
@@ -170,6 +177,10 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         # to the one canonical address.
         return redirect(article, permanent=True)
     load_parts(article)
+    shows(*(f"a{author.pk}" for author in article.author_list))
+    shows(*(f"t{tag.pk}" for tag in article.tag_list))
+    if article.source_id:
+        shows(f"src{article.source_id}")
     return render(
         request,
         "articles/article_detail.html",
@@ -177,9 +188,17 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "article": article,
             "current_section": article.section.slug,
             "structured_data": seo.article_data(article, request),
-            **most_read(),
         },
     )
+
+
+@require_safe
+@public_page(max_age=MOST_READ_MAX_AGE)
+def most_read(request: HttpRequest) -> HttpResponse:
+    """The "Most read" lists: a page of their own, which the front page and
+    story pages fetch into theirs (static/js/most-read.js), so that those can
+    stay cached for hours while this changes every few minutes."""
+    return render(request, "articles/most_read.html", most_read_stories())
 
 
 @require_safe
@@ -205,6 +224,8 @@ def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @public_page
 def search(request: HttpRequest) -> HttpResponse:
+    # Any change to a published story may change what matches.
+    shows("search")
     form = SearchForm(request.GET or None)
     context = {
         "form": form,
@@ -255,6 +276,9 @@ def filter_stories(stories, filters: dict):
 @require_safe
 @public_page
 def sitemap_index(request: HttpRequest) -> HttpResponse:
+    # A sitemap lists thousands of stories: purged as a whole by any change
+    # to a published story (its lastmod changes), not by each story's key.
+    shows_only("site", "sitemap")
     return sitemap_views.index(
         request, SITEMAPS, sitemap_url_name="articles:sitemap-section"
     )
@@ -263,9 +287,12 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 @public_page
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
-    return sitemap_views.sitemap(
+    response = sitemap_views.sitemap(
         request, SITEMAPS, section=section, template_name="articles/sitemap.xml"
     )
+    response.render()
+    shows_only("site", "sitemap")
+    return response
 
 
 @require_safe

@@ -360,13 +360,55 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# How long browsers and a proxy or CDN may keep a public page, and serve it
-# stale while fetching a fresh copy, in seconds (see articles/pagecache.py).
+# How long browsers may keep a public page, in seconds; a proxy or CDN keeps
+# it as long when no purge backend is configured below, and up to
+# PUBLIC_PAGE_EDGE_MAX_AGE when one is: a change purges the pages that show
+# it (see articles/purge.py). Both end at the next scheduled change that
+# alters the page.
 PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)
-PUBLIC_PAGE_STALE = env_int("PUBLIC_PAGE_STALE", 30)
-# How long a rendered page may be kept in the cache; 0 turns the page cache
-# off. Any change an editor saves replaces the pages at once anyway.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+PUBLIC_PAGE_EDGE_MAX_AGE = env_int("PUBLIC_PAGE_EDGE_MAX_AGE", 4 * 3600)
+# How long a rendered page may be kept in the app's own page cache; 0 turns
+# the page cache off. A change purges the pages that show it at once.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
+# How often each worker reads the purges other workers, app servers and
+# management commands have made (one small query), in seconds.
+PURGE_POLL_SECONDS = env_int("PURGE_POLL_SECONDS", 1)
+# A purge Varnish or the CDN has not taken is retried; after this many
+# seconds the whole site is purged instead.
+PURGE_GIVE_UP_SECONDS = env_int("PURGE_GIVE_UP_SECONDS", 300)
+
+# Edge caches purged by surrogate key when something changes (see
+# articles/edge.py): Varnish servers with vmod xkey, Fastly, Cloudflare. None
+# is configured by default; pages then stay no longer at the edge than in
+# browsers. The API URLs are the vendors' own; change them only to test.
+VARNISH_URLS = [url.rstrip("/") for url in env_list("VARNISH_URLS")]
+for url in VARNISH_URLS:
+    if not re.fullmatch(r"https?://([\w.-]+|\[[0-9a-fA-F:.]+\])(:\d{1,5})?", url):
+        raise ImproperlyConfigured(
+            f"VARNISH_URLS must be http(s)://host[:port] addresses, not {url!r}."
+        )
+FASTLY_SERVICE_ID = env_match("FASTLY_SERVICE_ID", r"[A-Za-z0-9]+", "a1B2c3") or ""
+FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "").strip()
+FASTLY_API_URL = (
+    env_match("FASTLY_API_URL", r"https?://\S+", "https://...")
+    or "https://api.fastly.com"
+)
+CLOUDFLARE_ZONE_ID = env_match("CLOUDFLARE_ZONE_ID", r"[0-9a-f]{32}", "32 hex") or ""
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "").strip()
+CLOUDFLARE_API_URL = (
+    env_match("CLOUDFLARE_API_URL", r"https?://\S+", "https://...")
+    or "https://api.cloudflare.com/client/v4"
+)
+for service, token in (
+    ("FASTLY_SERVICE_ID", "FASTLY_API_TOKEN"),
+    ("CLOUDFLARE_ZONE_ID", "CLOUDFLARE_API_TOKEN"),
+):
+    if bool(globals()[service]) != bool(globals()[token]):
+        raise ImproperlyConfigured(f"{service} and {token} must be set together.")
+# Seconds a purge request may wait for each connect and each read.
+PURGE_TIMEOUT = env_int("PURGE_TIMEOUT", 3)
+if PURGE_TIMEOUT < 1:
+    raise ImproperlyConfigured("PURGE_TIMEOUT must be at least 1 second.")
 
 # "Most read": view counts gather in the cache (Redis when REDIS_URL is set)
 # and are written to the database at most this often, in seconds.

@@ -23,6 +23,7 @@ from .factories import make_article, make_image, make_region
 
 pytestmark = pytest.mark.django_db
 
+MOST_READ = "/most-read/"
 BEACON = "/stats/view/"
 READER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 redis_only = pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL")
@@ -243,7 +244,7 @@ def test_lists_rank_by_views_in_each_window(client):
     make_views(last_month, 30, 900)
     make_article(headline="Never read")
 
-    response = client.get("/")
+    response = client.get(MOST_READ)
     day = [story.headline for story in response.context["most_read_day"]]
     week = [story.headline for story in response.context["most_read_week"]]
     assert day == ["Busy today", "Busy this week"]
@@ -283,35 +284,57 @@ def test_yesterday_counts_for_the_part_inside_the_last_24_hours(client, monkeypa
 def test_unpublished_stories_never_appear_in_the_lists(client):
     story = make_article(headline="Popular then withdrawn")
     make_views(story, 0, 500)
-    assert "Popular then withdrawn" in client.get("/").content.decode()
+    assert "Popular then withdrawn" in client.get(MOST_READ).content.decode()
     story.status = Article.Status.WITHDRAWN
     story.save()
-    response = client.get("/")
+    response = client.get(MOST_READ)
     assert response.context["most_read_day"] == []
     assert "Popular then withdrawn" not in response.content.decode()
 
 
-def test_story_page_shows_the_lists(client):
+@pytest.mark.parametrize("page", ["story", "front"])
+def test_story_and_front_pages_load_the_lists_from_their_own_page(client, page):
     story = make_article(headline="Being read")
     other = make_article(headline="Also read")
     make_views(other, 1, 7)
-    body = client.get(story.get_absolute_url()).content.decode()
-    assert "Most read" in body and "Last 7 days" in body
-    assert f'<a href="{other.get_absolute_url()}">Also read</a>' in body
+    url = story.get_absolute_url() if page == "story" else "/"
+    body = client.get(url).content.decode()
+    # Without JavaScript a link leads to the lists; with it, they are fetched.
+    assert f'data-src="{MOST_READ}"' in body
+    assert f'<a href="{MOST_READ}">' in body
+    assert "js/most-read.js" in body
+    lists = client.get(MOST_READ).content.decode()
+    assert "Last 7 days" in lists
+    assert f'<a href="{other.get_absolute_url()}">Also read</a>' in lists
 
 
 def test_lists_follow_the_counts_each_flush_writes(client, settings):
     settings.PAGE_CACHE_SECONDS = 0
     make_views(make_article(headline="Steady reader"), 0, 2)
     hit = make_article(headline="Sudden hit")
-    box = most_read_box(client.get("/"))
+    box = most_read_box(client.get(MOST_READ))
     assert "Steady reader" in box and "Sudden hit" not in box
 
     for n in range(3):
         assert beacon(client, hit, address=f"198.51.100.{n}").status_code == 204
     mostread.flush()
-    box = most_read_box(client.get("/"))
+    box = most_read_box(client.get(MOST_READ))
     assert box.index("Sudden hit") < box.index("Steady reader")
+
+
+def test_the_lists_are_at_most_five_minutes_old_and_purge_no_story_page(
+    client, settings
+):
+    settings.VARNISH_URLS = ["http://127.0.0.1:9"]  # Long edge lifetimes.
+    story = make_article(headline="Steady reader")
+    lists = client.get(MOST_READ)
+    assert lists["Surrogate-Control"] in ("max-age=299", "max-age=300")
+    assert client.get(story.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert beacon(client, story).status_code == 204
+    mostread.flush()
+    page = client.get(story.get_absolute_url())
+    assert page["X-Page-Cache"] == "hit"
+    assert page["Surrogate-Control"] == "max-age=14400"
 
 
 def most_read_box(response) -> str:
@@ -319,10 +342,11 @@ def most_read_box(response) -> str:
     return "".join(re.findall(r'<ol class="most-read__list">(.*?)</ol>', body, re.S))
 
 
-def test_lists_are_left_out_while_nothing_was_read(client):
-    story = make_article()
-    assert "Most read" not in client.get("/").content.decode()
-    assert "Most read" not in client.get(story.get_absolute_url()).content.decode()
+def test_the_lists_page_says_so_while_nothing_was_read(client):
+    make_article()
+    body = client.get(MOST_READ).content.decode()
+    assert "No story has been read enough yet" in body
+    assert "most-read__list" not in body
 
 
 @pytest.mark.parametrize("count", [3, 30])

@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -124,9 +125,18 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.process:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGCONT)
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+    def pause(self) -> None:
+        """Unreachable, as behind a network fault, but keeping its data."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
 
 
 @pytest.fixture
@@ -173,7 +183,43 @@ def test_site_keeps_serving_without_redis_and_recovers_by_itself(
     assert client.get("/readyz").status_code == 503
 
     redis_server.start()
+    pagecache.local_tier.clear()
     assert client.get(url)["X-Page-Cache"] == "miss"
     pagecache.local_tier.clear()
     assert client.get(url)["X-Page-Cache"] == "hit"
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_edit_made_while_redis_was_unreachable_shows_once_it_is_back(
+    client, settings, redis_server
+):
+    """Redis comes back with the pages it kept from before the edit; nobody
+    could tell it of the edit, and they must not be served."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{redis_server.port}/0",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+    story = make_article(headline="Before the outage")
+    url = story.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    pagecache.local_tier.clear()
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    redis_server.pause()
+    try:
+        story.headline = "Edited during the outage"
+        story.save()
+    finally:
+        redis_server.resume()
+    pagecache.local_tier.clear()
+    assert "Edited during the outage" in client.get(url).content.decode()
+    pagecache.local_tier.clear()
+    assert client.get(url)["X-Page-Cache"] == "hit"

@@ -57,9 +57,7 @@ def test_published_page_has_no_preview_banner_or_noindex(client):
     body = response.content.decode()
     assert BANNER not in body
     assert 'content="noindex"' not in body
-    assert response["Cache-Control"] == (
-        "public, max-age=60, s-maxage=60, stale-while-revalidate=30"
-    )
+    assert response["Cache-Control"] == "public, max-age=60"
 
 
 def test_preview_is_404_for_anonymous_readers_and_non_staff(client):

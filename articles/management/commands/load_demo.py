@@ -17,7 +17,7 @@ from django.utils.html import escape
 from PIL import Image as PILImage
 from PIL import ImageColor, ImageDraw, ImageFont
 
-from articles import pagecache
+from articles import purge
 from articles.models import (
     Article,
     Author,
@@ -1380,7 +1380,7 @@ class Command(BaseCommand):
             created += new
         load_links(STORIES + HIDDEN_STORIES, articles)
         # The links went in with bulk_create, which sends no signals.
-        pagecache.invalidate()
+        purge.record(["site"])
 
         if created:
             summary = f"Loaded demo content: {created} new stories"
