@@ -31,12 +31,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
     set_response_etag,
 )
+from django.views.defaults import page_not_found
 
 from . import edge, purge
 
@@ -284,7 +285,12 @@ def public_page(view=None, *, max_age: int | None = None):
         shown = {"site"}
         token = _shown.set(shown)
         try:
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404 as exception:
+                # Rendered here, so that it carries its keys and lifetimes
+                # too: a scheduled story's address is a 404 until its time.
+                response = page_not_found(request, exception)
             # Template responses (the sitemaps) render late; their body is
             # needed now, and so are the keys noted while rendering it.
             if hasattr(response, "render"):

@@ -287,7 +287,7 @@ class Change:
 
 def upcoming_changes() -> list[Change]:
     """Scheduled publications and breaking-news expiries within the longest
-    lifetime a page can get, soonest first, with the keys each will purge:
+    lifetime a page can get (at the edge or in the page cache), soonest first, with the keys each will purge:
     one query, and 5 more for each scheduled story."""
     from django.db.models import Q
 
@@ -295,7 +295,8 @@ def upcoming_changes() -> list[Change]:
     from .signals import story_lists
 
     now = timezone.now()
-    until = now + timedelta(seconds=longest_lifetime() + SCHEDULE_SECONDS)
+    longest = max(longest_lifetime(), settings.PAGE_CACHE_SECONDS)
+    until = now + timedelta(seconds=longest + SCHEDULE_SECONDS)
     scheduled = Q(published_at__gt=now, published_at__lte=until)
     expiring = Q(
         published_at__lte=now,
