@@ -287,8 +287,9 @@ class Change:
 
 def upcoming_changes() -> list[Change]:
     """Scheduled publications and breaking-news expiries within the longest
-    lifetime a page can get (at the edge or in the page cache), soonest first, with the keys each will purge:
-    one query, and 5 more for each scheduled story."""
+    lifetime a page can get (at the edge or in the page cache), soonest
+    first, with the keys each will purge: one query, and 5 more for each
+    scheduled story."""
     from django.db.models import Q
 
     from .models import Article
