@@ -7,7 +7,8 @@ DEV_ENV := DJANGO_DEV=1
 TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test chromium nginx varnish lint format check clean bench-search bench
+.PHONY: help run serve test chromium nginx varnish wrk lint format check clean \
+	bench-search bench bench-throughput
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,9 +76,15 @@ varnish: ## Install Debian's varnish and varnish-modules (xkey) for the deployme
 			apt-get install -y -qq varnish varnish-modules >/dev/null; } || \
 		echo "Could not install varnish: the deployment tests will fail." >&2
 
-bench: $(BIN)/.installed nginx ## Throughput, latency, CPU and memory at 100,000 stories (PostgreSQL, Redis, nginx, wrk)
+wrk:
 	@command -v wrk >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(BIN)/.installed nginx varnish wrk ## A newsroom day at 100,000 stories through today's stack and the new one (PostgreSQL, Redis, nginx, Varnish, wrk)
+	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
+		$(BIN)/python -m bench.day $(BENCH_ARGS)
+
+bench-throughput: $(BIN)/.installed nginx wrk ## Throughput, latency, CPU and memory of single pages at 100,000 stories
 	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
 		$(BIN)/python -m bench.throughput $(BENCH_ARGS)
 
