@@ -19,9 +19,7 @@ import sys
 from pathlib import Path
 
 from newsroom import local_stack
-from newsroom.local_stack import BASE_DIR, free_port
-
-MICROCACHE_SITE = BASE_DIR / "bench" / "nginx-microcache.conf"
+from newsroom.local_stack import BASE_DIR, MICROCACHE_SITE, free_port
 
 
 def collect_static(tree: Path, env: dict[str, str]) -> None:
