@@ -67,44 +67,60 @@ def read(
     """Send each (offset, path) at start + offset whether or not earlier
     answers have come (open loop), over `connections` connections; write one
     JSON line per answer. Latency counts from the planned moment, so a
-    stack that falls behind shows it."""
+    stack that falls behind shows it. A minute after the last planned
+    moment, what is still waiting counts as unanswered (status 0)."""
     work: queue.Queue = queue.Queue()
     records: list[dict] = []
-    seen: set[str] = set()
+
+    def record(item: tuple, status: int = 0, headers: dict | None = None) -> None:
+        planned, path, repeat = item
+        headers = headers or {}
+        done = time.time()
+        records.append({
+            "t": planned, "done": done, "path": path, "status": status,
+            "ms": round((done - planned) * 1000, 2), "repeat": repeat,
+            "x_cache": headers.get("x-cache", ""),
+            "x_cache_status": headers.get("x-cache-status", ""),
+            "x_page_cache": headers.get("x-page-cache", ""),
+        })  # fmt: skip
 
     def reader() -> None:
         connection = Connection(port)
         while (item := work.get()) is not None:
-            planned, path, repeat = item
             try:
-                status, headers, _ = connection.get(path)
+                status, headers, _ = connection.get(item[1])
+                record(item, status, headers)
             except (OSError, http.client.HTTPException):
-                status, headers = 0, {}
-            done = time.time()
-            records.append({
-                "t": planned, "done": done, "path": path, "status": status,
-                "ms": round((done - planned) * 1000, 2), "repeat": repeat,
-                "x_cache": headers.get("x-cache", ""),
-                "x_cache_status": headers.get("x-cache-status", ""),
-                "x_page_cache": headers.get("x-page-cache", ""),
-            })  # fmt: skip
+                record(item)
 
-    threads = [threading.Thread(target=reader) for _ in range(connections)]
+    threads = [threading.Thread(target=reader, daemon=True) for _ in range(connections)]
     for thread in threads:
         thread.start()
+    seen: set[str] = set()
     for offset, path in requests:
-        delay = start + offset - time.time()
-        if delay > 0:
-            time.sleep(delay)
+        time.sleep(max(0.0, start + offset - time.time()))
         work.put((start + offset, path, path in seen))
         seen.add(path)
+    deadline = time.time() + 60
+    while time.time() < deadline and not work.empty():
+        time.sleep(0.1)
+    while (item := get_nowait(work)) is not None:
+        record(item)
     for _ in threads:
         work.put(None)
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=20)
     with log.open("w") as file:
-        for record in sorted(records, key=lambda record: record["t"]):
-            file.write(json.dumps(record) + "\n")
+        for line in sorted(records, key=lambda record: record["t"]):
+            file.write(json.dumps(line) + "\n")
+
+
+def get_nowait(work: queue.Queue):
+    """The next item, or None when there is none."""
+    try:
+        return work.get_nowait()
+    except queue.Empty:
+        return None
 
 
 def poll(connection: Connection, done, deadline: float) -> float | None:
