@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, connections, router, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -48,6 +48,8 @@ COMMIT_WINDOW = 60
 # Beyond PURGE_POLL_SECONDS, how long the edge purge waits for every worker
 # to have read the purge log.
 POLL_MARGIN = 0.25
+# Purge rows older than this are deleted (by any worker, once an hour).
+KEEP_SECONDS = 24 * 3600
 # How often a worker checks for rows not yet sent to the edge.
 RETRY_SECONDS = 5
 # At most this many keys are sent at once; past it the whole site is purged.
@@ -69,6 +71,7 @@ class PurgeLog:
         self.polled_at: float | None = None
         self.next_poll = 0.0
         self.next_retry = 0.0
+        self.next_cleanup = 0.0
         self.edge_behind = False
         self.lock = threading.Lock()
 
@@ -97,8 +100,10 @@ class PurgeLog:
         starting = self.polled_at is None
         look_back = settings.PAGE_CACHE_SECONDS if starting else COMMIT_WINDOW
         since = (now if starting else self.polled_at) - look_back
-        rows = Purge.objects.filter(created_at__gte=at(since)).values_list(
-            "pk", "keys", "created_at"
+        rows = (
+            Purge.objects.using(pages_database())
+            .filter(created_at__gte=at(since))
+            .values_list("pk", "keys", "created_at")
         )
         for pk, keys, created_at in rows:
             if pk in self.seen:
@@ -107,13 +112,21 @@ class PurgeLog:
             self.seen[pk] = written
             # At start-up, rows long committed need not stamp every page.
             self.mark(keys.split(), min(now, written + COMMIT_WINDOW))
+        if now >= self.next_cleanup:
+            self.next_cleanup = now + 3600
+            # A day of purges is kept, to tell what was purged when.
+            Purge.objects.filter(
+                created_at__lt=at(now - KEEP_SECONDS), sent_at__isnull=False
+            ).delete()
         self.polled_at = now
         self.forget_before(now)
 
     def forget_before(self, now: float) -> None:
         """Drop what no cached page can be older than any more."""
         with self.lock:
-            for pk in [pk for pk, t in self.seen.items() if t < now - COMMIT_WINDOW]:
+            # Kept longer than poll() looks back, so no row is taken twice.
+            old = now - 2 * COMMIT_WINDOW - settings.PURGE_POLL_SECONDS
+            for pk in [pk for pk, written in self.seen.items() if written < old]:
                 del self.seen[pk]
             oldest = now - settings.PAGE_CACHE_SECONDS - COMMIT_WINDOW
             if len(self.purged_at) > 10_000:
@@ -254,12 +267,23 @@ def send_unsent(using: str = "default") -> bool:
         _sending.release()
 
 
+def pages_database() -> str:
+    """The database readers' pages read (the replica, when there is one and
+    it answers). The purge log is read there too, so a worker refuses its
+    cached pages once a fresh render would show the change."""
+    if "replica" not in settings.DATABASES:
+        return "default"
+    from newsroom.routers import replica_reachable
+
+    return "replica" if replica_reachable() else "default"
+
+
 def wait_for_replica(last_id: int, seconds: float = 5) -> None:
     """With a read replica, purge the edge only once the replica has the
     change: the edge's next request may be answered from it."""
     from .models import Purge
 
-    replica = router.db_for_read(Purge)
+    replica = pages_database()
     if replica == "default":
         return
     deadline = time.monotonic() + seconds
