@@ -6,6 +6,7 @@ it, and a page it does not alter is still served from the cache (hit).
 """
 
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -359,8 +360,6 @@ def test_a_purge_the_edge_refused_is_retried_until_taken(
     assert Article.objects.get(pk=story.pk).headline == "Edge down"
     story.headline = "Edge down, then back"
     story.save()
-    import time
-
     time.sleep(1)
     assert "will retry" in caplog.text
     varnish.refusing = False
@@ -369,3 +368,20 @@ def test_a_purge_the_edge_refused_is_retried_until_taken(
         client.get("/healthz")  # Any request lets a worker retry.
         time.sleep(0.2)
     assert {f"s{story.pk}"} <= set().union(*varnish.purged)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_purge_refused_for_too_long_purges_the_whole_site_instead(
+    client, varnish, settings, caplog
+):
+    settings.PURGE_GIVE_UP_SECONDS = 1
+    varnish.refusing = True
+    make_article(headline="Edge down for long")
+    time.sleep(2)
+    varnish.refusing = False
+    deadline = time.monotonic() + 15
+    while not varnish.received.is_set() and time.monotonic() < deadline:
+        client.get("/healthz")
+        time.sleep(0.2)
+    assert varnish.purged == [{"site"}]
+    assert "Purging the whole site" in caplog.text
