@@ -68,7 +68,9 @@ def new_story(template: Article, word: str, published_at: datetime) -> Article:
         )
         story.save()
         for byline in template.bylines.all():
-            Byline(article=story, author_id=byline.author_id, position=0).save()
+            Byline(
+                article=story, author_id=byline.author_id, position=byline.position
+            ).save()
         story.regions.set(template.regions.all())
         story.tags.set(list(template.tags.all()))
     return story
