@@ -157,7 +157,9 @@ def gone_or_404(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def article_redirect(request: HttpRequest, pk: int) -> HttpResponse:
+    shows(f"s{pk}")
     article = Article.objects.published().only("slug").filter(pk=pk).first()
     if article is None:
         return gone_or_404(request, pk)

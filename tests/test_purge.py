@@ -385,3 +385,16 @@ def test_a_purge_refused_for_too_long_purges_the_whole_site_instead(
         time.sleep(0.2)
     assert varnish.purged == [{"site"}]
     assert "Purging the whole site" in caplog.text
+
+
+def test_the_short_address_follows_the_story(client, settings):
+    settings.VARNISH_URLS = ["http://127.0.0.1:9"]
+    story = make_article()
+    short = f"/news/{story.pk}/"
+    response = client.get(short)
+    assert response.status_code == 301
+    assert f"s{story.pk}" in keys(response)
+    assert response["Surrogate-Control"] == "max-age=60"
+    story.status = Article.Status.WITHDRAWN
+    story.save()
+    assert client.get(short).status_code == 410
