@@ -215,7 +215,9 @@ def author_changed(sender, instance: Author, using: str, raw=False, **kwargs):
         stories = Byline.objects.using(using).filter(author=instance)
         refresh_after_commit(stories.values_list("article_id", flat=True), using)
     if not raw:
-        purge.record({f"a{instance.pk}", f"au{instance.pk}", "sitemap"}, using)
+        purge.record(
+            {f"a{instance.pk}", f"au{instance.pk}", "sitemap", "search"}, using
+        )
 
 
 @receiver(post_save, sender=Tag)
@@ -227,7 +229,9 @@ def tag_changed(sender, instance: Tag, using: str, raw=False, **kwargs) -> None:
         )
         refresh_after_commit(stories.values_list("object_id", flat=True), using)
     if not raw:
-        purge.record({f"t{instance.pk}", f"tag{instance.pk}", "sitemap"}, using)
+        purge.record(
+            {f"t{instance.pk}", f"tag{instance.pk}", "sitemap", "search"}, using
+        )
 
 
 @receiver(post_save, sender=Image)
