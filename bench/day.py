@@ -190,7 +190,8 @@ def run_stack(name, start, tree: Path, plan: traffic.Plan, folder: Path, options
         shutil.rmtree(folder / "static", ignore_errors=True)
     readers = [json.loads(line) for line in readers_log.read_text().splitlines()]
     renders = nginx_renders(stack.access_log) if stack.access_log else None
-    return analyse(readers, observations, cpu, gunicorn_lines, renders, raw)
+    result = analyse(readers, observations, cpu, gunicorn_lines, renders, raw)
+    return {**result, "load": load.split()[0]}
 
 
 def nginx_renders(access_log: Path) -> int:
@@ -245,10 +246,12 @@ def analyse(readers, observations, cpu, gunicorn_lines, renders, raw) -> dict:
     edits = [o["delay"] for o in observations if o["kind"] != "scheduled"]
     scheduled = [o["delay"] for o in observations if o["kind"] == "scheduled"]
     latencies = [r["ms"] for r in readers]
+    warm = [r["ms"] for r in readers if r["t"] >= readers[0]["t"] + 60] or [-1]
     return {
         "requests": len(readers),
         "repeats": len(repeats),
-        "errors": sum(1 for r in readers if error(r)),
+        "errors": sum(1 for r in readers if r["status"] >= 500),
+        "unanswered": sum(1 for r in readers if r["status"] == 0),
         "origin": sum(1 for r in readers if reached_gunicorn(r)),
         "origin_repeat": sum(1 for r in repeats if reached_gunicorn(r)),
         "rendered": rendered_all,
@@ -260,6 +263,9 @@ def analyse(readers, observations, cpu, gunicorn_lines, renders, raw) -> dict:
         / max(1, len(repeats)),
         "p50": percentile(latencies, 0.5),
         "p99": percentile(latencies, 0.99),
+        # Past the first minute, when the caches have filled.
+        "warm_p50": percentile(warm, 0.5),
+        "warm_p99": percentile(warm, 0.99),
         "edits": len(edits),
         "fresh_p50": percentile(edits, 0.5) if edits else 0,
         "fresh_p99": percentile(edits, 0.99) if edits else 0,
@@ -337,14 +343,17 @@ def report(results: dict, options, plan: traffic.Plan, total: int) -> str:
         f"old: commit {options.old}, nginx micro-cache -> gunicorn; "
         "new: work tree, nginx -> Varnish (xkey) -> gunicorn.",
         "",
-        f"{'':46}" + "".join(f"{name:>16}" for name in names),
+        "Load average (1 min) when each stack started: "
+        + ", ".join(f"{name} {results[name]['load']}" for name in names),
+        "",
+        f"{'':46}" + "".join(f"{name:>20}" for name in names),
     ]
 
     def row(label: str, show) -> None:
-        lines.append(f"{label:46}" + "".join(f"{show(results[n]):>16}" for n in names))
+        lines.append(f"{label:46}" + "".join(f"{show(results[n]):>20}" for n in names))
 
     row("reader requests (repeats)", lambda r: f"{r['requests']} ({r['repeats']})")
-    row("errors (5xx or no answer)", lambda r: r["errors"])
+    row("errors: 5xx / unanswered", lambda r: f"{r['errors']} / {r['unanswered']}")
     row(
         "reached gunicorn: all / repeat",
         lambda r: f"{r['origin']} / {r['origin_repeat']}",
@@ -357,6 +366,12 @@ def report(results: dict, options, plan: traffic.Plan, total: int) -> str:
         lambda r: f"{r['hit']:.1%} / {r['hit_repeat']:.1%}",
     )
     row("latency p50 / p99 (ms)", lambda r: f"{r['p50']:.1f} / {r['p99']:.1f}")
+    row(
+        "  after the first minute",
+        lambda r: (
+            f"{r['warm_p50']:.1f} / {r['warm_p99']:.1f}" if r["warm_p50"] >= 0 else "-"
+        ),
+    )
     row(
         "freshness p50 / p99 / max (s)",
         lambda r: f"{r['fresh_p50']:.2f}/{r['fresh_p99']:.2f}/{r['fresh_max']:.2f}",
