@@ -7,9 +7,7 @@ kept in the default cache (Redis when REDIS_URL is set, so every app server
 shares it; this process's memory otherwise) with its keys and the time it
 was rendered, and served from there until one of its keys is purged, it
 reaches PAGE_CACHE_SECONDS, or a scheduled change that alters it comes due.
-Each worker also keeps the most used pages in its own memory (`local_tier`),
-so a hit needs no round trip to Redis. Bodies are stored gzipped once, next
-to the plain ones.
+Bodies are stored gzipped once, next to the plain ones.
 
 Every public response carries its keys in `Surrogate-Key` (and `Cache-Tag`
 for Cloudflare), a short browser lifetime in `Cache-Control`, and the edge
@@ -22,9 +20,7 @@ private, uncacheable responses.
 import contextvars
 import gzip
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlencode
@@ -49,7 +45,6 @@ KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Last-Modifi
 # Paths that are never public pages: no cache lookup for them.
 UNCACHED_PREFIXES = ("/admin/", "/preview/", "/stats/", "/static/", "/media/")
 UNCACHED_PATHS = ("/healthz", "/readyz")
-LOCAL_TIER_BYTES = 16 * 1024 * 1024
 
 _shown: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
     "shown", default=None
@@ -94,53 +89,9 @@ class Page:
         )
 
 
-class LocalTier:
-    """This worker's most recently used pages, up to LOCAL_TIER_BYTES."""
-
-    def __init__(self, max_bytes: int = LOCAL_TIER_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._pages: OrderedDict[str, Page] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Page | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: str, page: Page) -> None:
-        if page.size > self.max_bytes // 4:
-            return
-        with self._lock:
-            if key in self._pages:
-                self._drop(key)
-            self._pages[key] = page
-            self._bytes += page.size
-            while self._bytes > self.max_bytes:
-                self._drop(next(iter(self._pages)))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-            self._bytes = 0
-
-    def _drop(self, key: str) -> None:
-        self._bytes -= self._pages.pop(key).size
-
-
-local_tier = LocalTier()
-
-
 def find(key: str) -> Page | None:
-    """The current page stored under key: this worker's copy, else the
-    shared one."""
-    page = local_tier.get(key)
-    if page is None:
-        page = cache.get(key)
-        if page is not None:
-            local_tier.put(key, page)
+    """The current page stored under key, if any."""
+    page = cache.get(key)
     return page if page is not None and page.is_current() else None
 
 
@@ -336,7 +287,6 @@ def public_page(view=None, *, max_age: int | None = None):
             return response
         page = store(response, keys, rendered_at, changes_at, ttl)
         cache.set(key, page, timeout=int(ttl))
-        local_tier.put(key, page)
         return respond(request, page, hit=False)
 
     return wrapper

@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.template.backends import jinja2
 from django.test.signals import template_rendered
 
-from articles import cards, pagecache, purge
+from articles import cards, purge
 from articles.roles import EDITOR, WRITER, setup_roles
 
 
@@ -53,11 +53,9 @@ def empty_caches(settings):
     query counts depend on the clock: tests of other processes run servers."""
     settings.PURGE_POLL_SECONDS = 3600
     cache.clear()
-    pagecache.local_tier.clear()
     cards.kept_cards.clear()
     purge.reset()
     yield
-    pagecache.local_tier.clear()
     cards.kept_cards.clear()
     purge.reset()
 
