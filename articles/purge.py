@@ -218,12 +218,14 @@ def retry_unsent() -> None:
 
 def send_unsent(using: str = "default") -> bool:
     """Send every unsent row's keys to the edge in one purge; True when
-    nothing is left unsent. One sender per process at a time."""
+    nothing is left unsent. One sender per process at a time: the others
+    wait, then send what is left."""
     from .models import Purge
 
-    if not _sending.acquire(blocking=False):
-        return True  # Another thread of this process is sending them.
+    if not _sending.acquire(timeout=30):
+        return False
     try:
+        started = timezone.now()
         rows = list(
             Purge.objects.using(using)
             .filter(sent_at__isnull=True)
@@ -258,9 +260,10 @@ def send_unsent(using: str = "default") -> bool:
         if any(row[3] for row in rows):
             logger.info("Purge of %d keys taken after retries.", len(keys))
         if keys == ["site"]:
-            Purge.objects.using(using).filter(sent_at__isnull=True).update(
-                sent_at=timezone.now()
-            )
+            # Everything written before this purge is covered by it.
+            Purge.objects.using(using).filter(
+                sent_at__isnull=True, created_at__lte=started
+            ).update(sent_at=timezone.now())
         log.edge_behind = False
         return True
     finally:
