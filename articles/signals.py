@@ -1,6 +1,8 @@
 """Keep each story's search vector in step with its text, tags and byline,
 and purge the pages each change alters (see purge.py for the keys)."""
 
+import hashlib
+
 from django.db import connections
 from django.db.models.signals import (
     m2m_changed,
@@ -194,6 +196,15 @@ def region_changed(sender, instance: Region, using: str, raw=False, **kwargs):
 def source_changed(sender, instance: Source, using: str, raw=False, **kwargs):
     if not raw:
         purge.record({f"src{instance.pk}"}, using)
+
+
+@receiver(pre_save, sender=Tag)
+def tag_needs_a_slug(sender, instance: Tag, **kwargs) -> None:
+    """A name without letters or digits ("!!!") slugifies to nothing, and a
+    tag needs an address: one made from the name."""
+    if not instance.slug:
+        digest = hashlib.sha1(instance.name.encode(), usedforsecurity=False)
+        instance.slug = f"tag-{digest.hexdigest()[:10]}"
 
 
 @receiver(pre_save, sender=Author)

@@ -1,7 +1,17 @@
-from django.urls import path
+from django.urls import path, register_converter
+from django.urls.converters import SlugConverter
 
 from . import feeds, views
 from .pagecache import public_page
+
+
+class TagSlugConverter(SlugConverter):
+    """Tag slugs as taggit makes them: letters of any script (پاکستان)."""
+
+    regex = r"[-\w]+"
+
+
+register_converter(TagSlugConverter, "tagslug")
 
 app_name = "articles"
 
@@ -9,7 +19,7 @@ urlpatterns = [
     path("", views.front_page, name="front-page"),
     path("section/<slug:slug>/", views.section_detail, name="section-detail"),
     path("region/<slug:slug>/", views.region_detail, name="region-detail"),
-    path("tag/<slug:slug>/", views.tag_detail, name="tag-detail"),
+    path("tag/<tagslug:slug>/", views.tag_detail, name="tag-detail"),
     path("author/<slug:slug>/", views.author_detail, name="author-detail"),
     path("video/", views.video_list, name="video-list"),
     path("search/", views.search, name="search"),
@@ -42,9 +52,9 @@ urlpatterns = [
         public_page(feeds.AtomRegionFeed()),
         name="region-atom-feed",
     ),
-    path("tag/<slug:slug>/feed/", public_page(feeds.TagFeed()), name="tag-feed"),
+    path("tag/<tagslug:slug>/feed/", public_page(feeds.TagFeed()), name="tag-feed"),
     path(
-        "tag/<slug:slug>/feed/atom/",
+        "tag/<tagslug:slug>/feed/atom/",
         public_page(feeds.AtomTagFeed()),
         name="tag-atom-feed",
     ),

@@ -1,6 +1,8 @@
 """Section, region, tag, author and video pages: paginated, newest first."""
 
+import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
@@ -165,3 +167,18 @@ def test_a_section_page_shows_a_changed_picture_at_once(client, settings):
     image.save()
     page = client.get("/section/world/").content.decode()
     assert 'alt="Rescue boats on a flooded street"' in page
+
+
+@pytest.mark.parametrize("name", ["پاکستان", "!!!", "Lahore ریلی"])
+def test_every_tag_an_editor_can_type_has_a_working_page(client, name):
+    story = make_article(headline="Tagged story", tags=[name])
+    page = client.get(story.get_absolute_url())
+    assert page.status_code == 200
+    tag_url = re.search(r'href="(/tag/[^"]+/)">', page.content.decode())[1]
+    listing = client.get(tag_url)
+    assert listing.status_code == 200
+    assert "Tagged story" in listing.content.decode()
+    assert client.get(f"{tag_url}feed/").status_code == 200
+    sitemap = client.get("/sitemap-tags.xml")
+    assert sitemap.status_code == 200
+    assert unquote(tag_url) in unquote(sitemap.content.decode())
