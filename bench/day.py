@@ -187,7 +187,8 @@ def run_stack(name, start, tree: Path, plan: traffic.Plan, folder: Path, options
             stop(editor)
         stack.stop()
         put_back(editor_log)
-        shutil.rmtree(folder / "static", ignore_errors=True)
+        for bulky in ("static", "cache", "varnish"):  # The logs stay.
+            shutil.rmtree(folder / bulky, ignore_errors=True)
     readers = [json.loads(line) for line in readers_log.read_text().splitlines()]
     renders = nginx_renders(stack.access_log) if stack.access_log else None
     result = analyse(readers, observations, cpu, gunicorn_lines, renders, raw)
