@@ -48,6 +48,19 @@ def env_int(name: str, default: int) -> int:
         ) from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+    if not 0 <= number < 3600:
+        raise ImproperlyConfigured(f"{name} must be from 0 to 3600, not {value!r}.")
+    return number
+
+
 def env_required(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -371,8 +384,9 @@ PUBLIC_PAGE_EDGE_MAX_AGE = env_int("PUBLIC_PAGE_EDGE_MAX_AGE", 4 * 3600)
 # the page cache off. A change purges the pages that show it at once.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
 # How often each worker reads the purges other workers, app servers and
-# management commands have made (one small query), in seconds.
-PURGE_POLL_SECONDS = env_int("PURGE_POLL_SECONDS", 1)
+# management commands have made (one small query), in seconds; edge purges
+# wait this long, so it is most of the time an edit takes to reach readers.
+PURGE_POLL_SECONDS = env_float("PURGE_POLL_SECONDS", 0.5)
 # A purge Varnish or the CDN has not taken is retried; after this many
 # seconds the whole site is purged instead.
 PURGE_GIVE_UP_SECONDS = env_int("PURGE_GIVE_UP_SECONDS", 300)
