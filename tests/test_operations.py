@@ -149,10 +149,9 @@ def redis_server():
     server.stop()
 
 
-@pytest.mark.django_db
-def test_site_keeps_serving_without_redis_and_recovers_by_itself(
-    client, settings, redis_server, caplog
-):
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    """The page cache in that Redis, set up as production sets it up."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -164,6 +163,14 @@ def test_site_keeps_serving_without_redis_and_recovers_by_itself(
             },
         }
     }
+    return redis_server
+
+
+@pytest.mark.django_db
+def test_site_keeps_serving_without_redis_and_recovers_by_itself(
+    client, redis_cache, caplog
+):
+    redis_server = redis_cache
     story = make_article(headline="Still here")
     url = story.get_absolute_url()
     assert client.get(url)["X-Page-Cache"] == "miss"
@@ -186,21 +193,11 @@ def test_site_keeps_serving_without_redis_and_recovers_by_itself(
 
 @pytest.mark.django_db
 def test_an_edit_made_while_redis_was_unreachable_shows_once_it_is_back(
-    client, settings, redis_server
+    client, redis_cache
 ):
     """Redis comes back with the pages it kept from before the edit; nobody
     could tell it of the edit, and they must not be served."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{redis_server.port}/0",
-            "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
-        }
-    }
+    redis_server = redis_cache
     story = make_article(headline="Before the outage")
     url = story.get_absolute_url()
     assert client.get(url)["X-Page-Cache"] == "miss"
