@@ -138,6 +138,8 @@ def labels_changed(sender, instance, action: str, using: str, **kwargs) -> None:
     else:
         prefix = "reg" if isinstance(instance, Region) else "tag"
         keys = {f"s{pk}" for pk in changed} | {f"{prefix}{instance.pk}"}
+    if prefix == "reg":
+        keys.add("front")  # Its strip of regions' stories.
     purge.record(keys, using)
 
 

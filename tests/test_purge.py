@@ -212,10 +212,12 @@ def test_a_renamed_section_or_region_changes_every_page(client, newsroom):
 def test_a_region_added_to_a_story_puts_it_on_the_region_page(client, newsroom):
     story, other, _, _ = newsroom
     punjab, sindh = make_region(slug="punjab"), make_region(slug="sindh")
-    cached(client, punjab.get_absolute_url(), sindh.get_absolute_url())
+    cached(client, punjab.get_absolute_url(), sindh.get_absolute_url(), FRONT)
     story.regions.add(punjab)
     assert "Floods in Sindh" in client.get(punjab.get_absolute_url()).content.decode()
     assert states(client, sindh.get_absolute_url()) == ["hit"]
+    # The front page's strip of regions shows stories by region.
+    assert states(client, FRONT) == ["miss"]
     story.regions.clear()
     assert "Floods in Sindh" not in client.get("/region/punjab/").content.decode()
 
