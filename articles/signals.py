@@ -121,7 +121,7 @@ def labels_changed(sender, instance, action: str, using: str, **kwargs) -> None:
     """Regions or tags added to or taken from a story (or stories added to
     or taken from a region): the story's page and the lists it enters or
     leaves."""
-    if isinstance(instance, Article):
+    if isinstance(instance, Article) and action.startswith("post_"):
         refresh_after_commit([instance.pk], using)
     if action == "pre_clear":
         # Which ones are cleared is known only before.
