@@ -46,9 +46,7 @@ from django.utils.dateparse import parse_datetime
 
 from articles.models import Article
 from bench import clients, stacks, traffic
-from bench.search import percentile, prepare
-from bench.throughput import Wrk, cpu_seconds
-from newsroom.local_stack import (
+from bench.local_stack import (
     BASE_DIR,
     free_port,
     nginx_main_config,
@@ -56,6 +54,8 @@ from newsroom.local_stack import (
     start_nginx,
     stop,
 )
+from bench.search import percentile, prepare
+from bench.throughput import Wrk, cpu_seconds
 
 # Answered by the edge alone: Varnish's X-Cache, nginx's X-Cache-Status.
 # nginx's STALE is a stale copy while the page is fetched in the background:

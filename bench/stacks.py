@@ -18,8 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from newsroom import local_stack
-from newsroom.local_stack import BASE_DIR, MICROCACHE_SITE, free_port
+from bench import local_stack
+from bench.local_stack import BASE_DIR, MICROCACHE_SITE, free_port
 
 
 def collect_static(tree: Path, env: dict[str, str]) -> None:
@@ -92,7 +92,7 @@ def start_old(folder: Path, env: dict[str, str], tree: Path) -> OldStack:
 
 
 class NewStack:
-    """newsroom.local_stack.LocalStack with one app server, as the bench
+    """bench.local_stack.LocalStack with one app server, as the bench
     reads it."""
 
     def __init__(self, folder: Path, env: dict[str, str]) -> None:

@@ -38,8 +38,7 @@ from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
 from articles.models import Article, ReadMoreLink, Section, SeeAlsoLink
-from bench.search import prepare
-from newsroom.local_stack import (
+from bench.local_stack import (
     BASE_DIR,
     MICROCACHE_SITE,
     free_port,
@@ -51,6 +50,7 @@ from newsroom.local_stack import (
     stop,
     worker_pids,
 )
+from bench.search import prepare
 
 # Direct requests say what nginx would: the reader came over https.
 PROXY_HEADER = "X-Forwarded-Proto: https"

@@ -15,7 +15,7 @@
 # varnish` to change ExecStart). Check with `varnishd -C -f default.vcl`;
 # `systemctl reload varnish` loads a new version without losing the cache.
 # tests/test_deploy.py runs this very file on 127.0.0.1, changing only
-# addresses (newsroom/local_stack.py, render_vcl).
+# addresses (bench/local_stack.py, render_vcl).
 
 vcl 4.1;
 

@@ -1,5 +1,5 @@
 """The production stack on 127.0.0.1, from the shipped files with only
-addresses and paths changed (newsroom/local_stack.py).
+addresses and paths changed (bench/local_stack.py).
 
 - Varnish with deploy/varnish.vcl in front of a stand-in app server (a
   small http.server in this process that answers with the app's cache
@@ -35,7 +35,7 @@ import pytest
 from django.db import connection
 
 from articles.models import Purge
-from newsroom.local_stack import (
+from bench.local_stack import (
     BASE_DIR,
     MICROCACHE_SITE,
     SAMPLE_SITE,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from articles import edge
-from newsroom.local_stack import free_port
+from bench.local_stack import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FASTLY_ID = "SU1Z0isxPaozGVKXdv0eY"

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.models import Article
+from bench.local_stack import free_port
 from newsroom import routers
-from newsroom.local_stack import free_port
 from newsroom.routers import ReplicaRouter, primary_for_editors
 
 from .factories import make_article, make_author, make_region, make_section

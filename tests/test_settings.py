@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsroom.local_stack import (
+from bench.local_stack import (
     free_port,
     production_env,
     start_gunicorn,

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from newsroom.local_stack import (
+from bench.local_stack import (
     BASE_DIR,
     free_port,
     production_env,
