@@ -624,12 +624,17 @@ def test_story_published_through_one_server_shows_on_the_other_within_a_second(
     stack = microcache_stack
     section = make_section(name="Harbours", slug="harbours")
     make_article(headline="Old quay repainted", section=section)
-    for index in (0, 1, 1):
+    for index in (0, 1):
         status, headers, page = stack.via_app(index, "/section/harbours/")
         assert status == 200
         assert "Old quay repainted" in page
         assert "New ferry to Gwadar" not in page
-    assert headers["X-Page-Cache"] == "hit"
+    # Kept in the shared cache: a server that read the new stories' purges
+    # after the other rendered the page renders it once more, then keeps it.
+    deadline = time.monotonic() + 3
+    while stack.via_app(1, "/section/harbours/")[1]["X-Page-Cache"] != "hit":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
 
     # Saved here and committed, as the admin on either server would. Each
     # app server reads the purge log once every PURGE_POLL_SECONDS (0.5 s).
