@@ -204,18 +204,17 @@ class PageCacheMiddleware:
     """Answer anonymous readers from the page cache straight after the
     security middleware (and whitenoise): no session, CSRF, message or
     authentication middleware, URL resolution or view runs for a hit. Every
-    request also gives purge.tick() its turn."""
+    request for a page also gives purge.tick() its turn."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_cacheable_path(request.path):
+            # Health checks must not wait on the database, nor the admin.
+            return self.get_response(request)
         purge.tick()
-        if (
-            settings.PAGE_CACHE_SECONDS
-            and is_anonymous_read(request)
-            and is_cacheable_path(request.path)
-        ):
+        if settings.PAGE_CACHE_SECONDS and is_anonymous_read(request):
             page = find(page_key(request))
             if page is not None:
                 return respond(request, page, hit=True)
