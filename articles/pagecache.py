@@ -43,7 +43,13 @@ KEY_PARAMETERS = ("page", "p", "q", "section", "region", "since", "until")
 # Response headers a stored page keeps (the cache headers are set anew).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Last-Modified")
 # Paths that are never public pages: no cache lookup for them.
-UNCACHED_PREFIXES = ("/admin/", "/preview/", "/stats/", "/static/", "/media/")
+UNCACHED_PREFIXES = (
+    f"/{settings.ADMIN_URL}",
+    "/preview/",
+    "/stats/",
+    "/static/",
+    "/media/",
+)
 UNCACHED_PATHS = ("/healthz", "/readyz")
 
 _shown: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(

@@ -19,10 +19,12 @@ def content_security_policy(
         for directive, sources in settings.CONTENT_SECURITY_POLICY.items()
     )
 
+    admin_prefix = f"/{settings.ADMIN_URL}"
+
     def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)
         # Django's admin and the prose editor are not written for a policy.
-        if not request.path_info.startswith("/admin/"):
+        if not request.path_info.startswith(admin_prefix):
             response.headers.setdefault("Content-Security-Policy", policy)
         return response
 

@@ -68,6 +68,16 @@ def env_required(name: str) -> str:
     return value
 
 
+def env_match(name: str, pattern: str, example: str) -> str | None:
+    """The variable's value if it matches `pattern` in full; None when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(pattern, value):
+        raise ImproperlyConfigured(f"{name} must look like {example}, not {value!r}.")
+    return value
+
+
 DEV = env_bool("DJANGO_DEV")
 DEBUG = env_bool("DJANGO_DEBUG", default=DEV)
 
@@ -87,6 +97,11 @@ else:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set (comma-separated).")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Where the admin lives: a less obvious address keeps the crowd of password
+# guessers off the login page (it is no substitute for the throttling and
+# two-factor sign-in below).
+ADMIN_URL = env_match("ADMIN_URL", r"([\w-]+/)+", "desk/") or "admin/"
 
 # The public address of the site, used for absolute links outside a request.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -111,6 +126,7 @@ INSTALLED_APPS = [
     "reversion",
     "django_prose_editor",
     "articles",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -262,16 +278,6 @@ STORAGES = {
 # of the time and half the disk.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ("map", *Compressor.SKIP_COMPRESS_EXTENSIONS)
-
-
-def env_match(name: str, pattern: str, example: str) -> str | None:
-    """The variable's value if it matches `pattern` in full; None when unset."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return None
-    if not re.fullmatch(pattern, value):
-        raise ImproperlyConfigured(f"{name} must look like {example}, not {value!r}.")
-    return value
 
 
 # Media on S3-compatible object storage (AWS S3, MinIO, Cloudflare R2, ...)

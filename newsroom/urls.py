@@ -12,7 +12,8 @@ admin.site.index_title = "Stories and media"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("admin/", admin.site.urls),
+    path(f"{settings.ADMIN_URL}account/", include("accounts.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("", include("articles.urls")),
 ]
 
