@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
 
+from newsroom.security import content_security_policy, csp_nonce
 from tests.factories import make_article, make_image
 
 pytestmark = pytest.mark.django_db
@@ -112,14 +114,10 @@ def test_the_editors_import_map_carries_the_responses_nonce(editor_client):
 
 
 def test_the_nonce_reaches_django_templates(rf):
-    from newsroom.security import content_security_policy, csp_nonce
-
     seen = {}
 
     def view(request):
         seen.update(csp_nonce(request))
-        from django.http import HttpResponse
-
         return HttpResponse()
 
     middleware = content_security_policy(view)
