@@ -145,7 +145,7 @@ MIDDLEWARE = [
 
 # Content-Security-Policy on readers' pages (see newsroom/security.py):
 # scripts and styles only from this site (no inline ones: pictures set their
-# focal point with classes, see articles/focal.py), no plugins, no framing,
+# focal point with classes, articles_tags.focal_classes), no plugins, no framing,
 # forms post only here. Pictures and MP4s may come from object storage or a
 # CDN over https; players from YouTube's no-cookie domain and Vimeo.
 CONTENT_SECURITY_POLICY = {
