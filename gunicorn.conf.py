@@ -58,6 +58,10 @@ if os.path.isdir("/dev/shm"):
 # runs elsewhere.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
+# gunicorn's Server header says "gunicorn" without its version (since
+# 20.1), and nginx replaces it with its own, so it needs no setting (there
+# is none) and no patching of gunicorn.SERVER (tests/test_deploy.py checks).
+
 # The application logs one line per request itself (with the request id,
 # the real client address and the time spent, JSON when LOG_FORMAT=json),
 # so gunicorn's own access log would only repeat it in another format.

@@ -16,6 +16,8 @@ from django.utils.html import format_html, format_html_join
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from newsroom.security import with_nonce
+
 from .forms import ArticleActionForm, ArticleAdminForm, ImageAdminForm
 from .history import field_changes, related_changes
 from .models import (
@@ -363,6 +365,12 @@ class ArticleAdmin(VersionAdmin):
             # forged "_save" POST finds no formset to save.
             changelist.list_editable = ()
         return changelist
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, **kw):
+        # The prose editor's inline import map needs the response's nonce
+        # (add, change, and reversion's restore and recover forms).
+        context["media"] = with_nonce(context["media"], request)
+        return super().render_change_form(request, context, *args, **kw)
 
     def view_on_site(self, obj: Article) -> str | None:
         return obj.get_absolute_url() if obj.is_live else None

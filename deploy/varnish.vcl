@@ -208,6 +208,11 @@ sub vcl_deliver {
     if (resp.http.Surrogate-Control) {
         unset resp.http.Age;
     }
+    # No Varnish version for readers (Via: 1.1 varnish (Varnish/7.1)), nor
+    # its transaction ids; X-Cache says whether the page was kept. (nginx
+    # replaces the Server header with its own.)
+    unset resp.http.Via;
+    unset resp.http.X-Varnish;
     # The keys and edge lifetimes are for caches, not for readers.
     unset resp.http.xkey;
     unset resp.http.Surrogate-Key;
@@ -217,6 +222,10 @@ sub vcl_deliver {
 }
 
 sub vcl_synth {
+    # Varnish's own answers (a refused purge, 503 when no app server is
+    # healthy) without its version either.
+    unset resp.http.Via;
+    unset resp.http.X-Varnish;
     # The answer to a purge: how many objects it removed.
     if (req.method == "PURGE" && resp.status == 200) {
         set resp.http.Content-Type = "text/plain; charset=utf-8";

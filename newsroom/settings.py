@@ -143,15 +143,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-# Content-Security-Policy on every page but the admin's (see
-# newsroom/security.py): scripts only from this site, no plugins, no framing,
+# Content-Security-Policy on readers' pages (see newsroom/security.py):
+# scripts and styles only from this site (no inline ones: pictures set their
+# focal point with classes, articles_tags.focal_classes), no plugins, no framing,
 # forms post only here. Pictures and MP4s may come from object storage or a
-# CDN over https; players from YouTube's no-cookie domain and Vimeo. Style
-# attributes are allowed: pictures set their focal point with one.
+# CDN over https; players from YouTube's no-cookie domain and Vimeo.
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
-    "style-src": "'self' 'unsafe-inline'",
+    "style-src": "'self'",
     "img-src": "'self' data: https:",
     "media-src": "'self' https:",
     "frame-src": "https://www.youtube-nocookie.com https://player.vimeo.com",
@@ -160,6 +160,79 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+# The admin's policy: inline scripts only with the response's nonce ({nonce},
+# filled in per response; the prose editor's import map needs it, Django's
+# admin has none). Inline styles stay allowed here: Django's change list
+# writes a <style> block, the prose editor (Tiptap) injects one with no way
+# to give it a nonce, and admin previews set sizes in style attributes; a
+# nonce in style-src would switch 'unsafe-inline' off. Uploads' previews
+# come from object storage; fetch() (autocomplete, passkeys) only to this
+# site. Related-object popups are windows, not frames, so the admin is never
+# framed (frame-ancestors overrides X-Frame-Options: DENY, so it says 'none'
+# too).
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self' 'nonce-{nonce}'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data: https:",
+    "media-src": "'self' https:",
+    "connect-src": "'self'",
+    "frame-src": "'none'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+# Permissions-Policy: browser features the site never uses are off for it
+# and anything it embeds (a script injected by an XSS or a hostile embed
+# cannot ask for the camera or the location). Kept: fullscreen,
+# picture-in-picture and encrypted media for the site's own <video> and the
+# YouTube and Vimeo players (their iframes ask for these in `allow`).
+# Autoplay is off: no player starts by itself, and a reader's click in a
+# player is a gesture that needs no permission. Passkeys (publickey-
+# credentials-*) only on the admin, for the site itself. Only features
+# Chromium knows are listed, so it logs no "Unrecognized feature" error: it
+# has no `bluetooth` feature (Web Bluetooth asks the reader each time).
+_PLAYERS = '(self "https://www.youtube-nocookie.com" "https://player.vimeo.com")'
+_OFF = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "clipboard-read",
+    "display-capture",
+    "gamepad",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "identity-credentials-get",
+    "idle-detection",
+    "interest-cohort",
+    "local-fonts",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "otp-credentials",
+    "payment",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "window-management",
+    "xr-spatial-tracking",
+]
+_PLAYER_FEATURES = ["encrypted-media", "fullscreen", "picture-in-picture"]
+PERMISSIONS_POLICY = ", ".join(
+    [f"{feature}=()" for feature in _OFF]
+    + [f"{feature}={_PLAYERS}" for feature in _PLAYER_FEATURES]
+    + ["publickey-credentials-create=()", "publickey-credentials-get=()"]
+)
+ADMIN_PERMISSIONS_POLICY = ", ".join(
+    [f"{feature}=()" for feature in _OFF]
+    + [f"{feature}=(self)" for feature in _PLAYER_FEATURES]
+    + ["publickey-credentials-create=(self)", "publickey-credentials-get=(self)"]
+)
 
 if not DEV:
     # Static files with hashed names, compressed, cached for a year; in
@@ -189,6 +262,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ csp_nonce }} for inline scripts in the admin.
+                "newsroom.security.csp_nonce",
             ],
         },
     },

@@ -51,7 +51,8 @@ from bench.local_stack import (
     stop,
     varnishd_binary,
 )
-from tests.factories import make_article, make_section
+from tests.factories import make_article, make_image, make_section
+from tests.test_browser import browser  # noqa: F401 (fixture)
 
 ON_POSTGRES_AND_REDIS = os.environ.get("DATABASE_URL", "").startswith(
     "postgres"
@@ -826,3 +827,107 @@ def test_static_files_are_hashed_compressed_and_cached_for_a_year(stack):
     # The second request for the same file and encoding comes from nginx.
     headers = stack.via_nginx(stylesheet, **{"Accept-Encoding": "gzip"})[1]
     assert headers["X-Cache-Status"] == "HIT"
+
+
+def directives(header: str) -> dict[str, str]:
+    """A Content-Security-Policy as {directive: sources} ("" for none)."""
+    parts = [part.split(None, 1) for part in header.split(";") if part.strip()]
+    return {part[0]: part[1] if len(part) > 1 else "" for part in parts}
+
+
+@needs_postgres_and_redis
+def test_security_headers_on_pages_the_admin_and_uploads(stack):
+    picture = make_image()
+    story = make_article(headline="Headers for every answer", lead_image=picture)
+    rendition = picture.renditions[0]["jpeg"]
+    answers = {
+        "front": stack.via_nginx("/"),
+        "story": stack.via_nginx(story.get_absolute_url()),
+        "admin": stack.via_nginx("/admin/login/"),
+        "again": stack.via_nginx("/admin/login/"),
+        "upload": stack.via_nginx(picture.file.url),
+        "rendition": stack.via_nginx(f"/media/{rendition}"),
+    }
+    ids = set()
+    for name, (status, headers, _) in answers.items():
+        assert status == 200, name
+        # What Django sends with pages, nginx with uploads.
+        assert headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains; preload"
+        ), name
+        assert headers["X-Content-Type-Options"] == "nosniff", name
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", name
+        assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"]), name
+        ids.add(headers["X-Request-ID"])
+        # No versions: nginx's without, Varnish's gone.
+        assert headers["Server"] == "nginx", name
+        assert "Via" not in headers and "X-Varnish" not in headers, name
+        assert len(headers.get_all("Content-Security-Policy")) == 1, name
+    assert len(ids) == len(answers)
+
+    for name in ("front", "story"):
+        headers = answers[name][1]
+        policy = directives(headers["Content-Security-Policy"])
+        assert policy["script-src"] == policy["style-src"] == "'self'"
+        assert "nonce" not in headers["Content-Security-Policy"]
+        assert "camera=()" in headers["Permissions-Policy"]
+        assert "publickey-credentials-get=()" in headers["Permissions-Policy"]
+    nonces = set()
+    for name in ("admin", "again"):
+        headers = answers[name][1]
+        policy = directives(headers["Content-Security-Policy"])
+        nonces.add(re.fullmatch(r"'self' 'nonce-(\S+)'", policy["script-src"])[1])
+        assert "publickey-credentials-get=(self)" in headers["Permissions-Policy"]
+        assert "camera=()" in headers["Permissions-Policy"]
+    assert len(nonces) == 2
+    for name in ("upload", "rendition"):
+        headers = answers[name][1]
+        assert headers["Content-Type"] == "image/jpeg"
+        policy = directives(headers["Content-Security-Policy"])
+        assert policy["default-src"] == policy["form-action"] == "'none'"
+        assert policy["img-src"] == policy["media-src"] == "'self'"
+        # Nothing runs in an upload, so no Permissions-Policy is needed.
+        assert "Permissions-Policy" not in headers
+        assert "max-age=604800" in headers["Cache-Control"]
+
+    # nginx's own answers: no version on the error page either.
+    status, headers, body = stack.via_nginx("/media/nothing-here.jpg")
+    assert (status, headers["Server"]) == (404, "nginx")
+    assert "<center>nginx</center>" in body
+    assert not re.search(r"nginx/\d", body)
+    # Nor in the app servers' own header (gunicorn sends no version).
+    status, headers, _ = stack.via_app(0, "/healthz")
+    assert (status, headers["Server"]) == (200, "gunicorn")
+
+
+@needs_postgres_and_redis
+@pytest.mark.browser
+def test_uploads_open_in_the_browser_but_run_nothing(stack, browser):  # noqa: F811
+    picture = make_image()
+    # What a polyglot upload would be if it got past the checks: a page.
+    (stack.media_root / "sneaky.html").write_text(
+        "<!doctype html><title>x</title><script>window.ran = true</script>"
+    )
+    (stack.media_root / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    context = browser.new_context(ignore_https_errors=True)
+    page = context.new_page()
+    blocked = []
+    page.on("console", lambda message: blocked.append(message.text))
+    base = f"https://127.0.0.1:{stack.https_port}"
+
+    page.goto(base + picture.file.url)
+    assert page.evaluate("document.images[0].naturalWidth") == picture.width
+    page.goto(base + "/media/clip.mp4")
+    assert page.evaluate("document.querySelector('video').currentSrc").endswith(
+        "/media/clip.mp4"
+    )
+    # Nothing in the viewers was refused (an MP4 would play).
+    assert [text for text in blocked if "blocked" in text] == []
+
+    page.goto(base + "/media/sneaky.html")
+    # Read as a page, script and all, but the script did not run.
+    assert page.evaluate("document.title") == "x"
+    assert page.evaluate("document.scripts.length") == 1
+    assert page.evaluate("window.ran === undefined")
+    assert any("Content Security Policy" in text for text in blocked)
+    context.close()
