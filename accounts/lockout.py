@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 
@@ -81,7 +81,9 @@ def locked_out_page(
     if until is None:
         # The lockout is over by the time the page is made.
         until = timezone.now()
-    response = TemplateResponse(
+    # Rendered now: axes' middleware hands it back after views' responses
+    # have been rendered.
+    response = render(
         request,
         "accounts/locked_out.html",
         {
