@@ -148,6 +148,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Role changes recorded in the audit log name who made them.
     "accounts.audit.actor_middleware",
+    # Sign-in POSTs wait for no one: over LOGIN_PASSWORD_CHECKS at once, 429.
+    "accounts.passwordslots.password_check_slots",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a refused sign-in into the "locked out" page; last, as axes asks.
@@ -270,6 +272,17 @@ for name in ("LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_LIMIT_PER_USERNAME"):
         raise ImproperlyConfigured(f"{name} must be at least 1.")
 if LOGIN_LOCKOUT_MINUTES < 1:
     raise ImproperlyConfigured("LOGIN_LOCKOUT_MINUTES must be at least 1.")
+# How many password checks (slow hashes) may run at once on this machine,
+# across all workers and app servers; more sign-in POSTs are answered 429
+# unchecked (accounts/passwordslots.py). Default: half the CPUs.
+cpus = (
+    len(os.sched_getaffinity(0))
+    if hasattr(os, "sched_getaffinity")
+    else os.cpu_count() or 1
+)
+LOGIN_PASSWORD_CHECKS = env_int("LOGIN_PASSWORD_CHECKS", max(1, cpus // 2))
+if LOGIN_PASSWORD_CHECKS < 1:
+    raise ImproperlyConfigured("LOGIN_PASSWORD_CHECKS must be at least 1.")
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 # In this order: accounts/lockout.py reads the pair's count, then the name's.

@@ -243,3 +243,40 @@ def test_the_audit_log_is_read_only_even_for_administrators(administrator, clien
     assert client.get(reverse("admin:accounts_auditevent_add")).status_code == 403
     event.refresh_from_db()
     assert event.username == "admin"
+
+
+def test_sign_ins_beyond_the_password_check_slots_are_refused_unchecked(
+    editor, settings, monkeypatch
+):
+    from accounts import passwordslots
+
+    settings.LOGIN_PASSWORD_CHECKS = 1
+    checks = []
+    original = ModelBackend.authenticate
+    monkeypatch.setattr(
+        ModelBackend,
+        "authenticate",
+        lambda self, *a, **k: checks.append(1) or original(self, *a, **k),
+    )
+    # Another worker is checking a password: it holds the only slot.
+    other_worker = passwordslots.Slots()
+    held = other_worker.take()
+    assert held is not None
+    try:
+        response, client = sign_in("editor", "pw-editor-1")
+        assert response.status_code == 429
+        assert response["Retry-After"] == "2"
+        assert "Many sign-ins are being checked right now" in response.text
+        assert not signed_in(client)
+        assert checks == []
+        # Nothing counts against the account: no failure, no audit row.
+        assert not AccessAttempt.objects.exists()
+        assert not AuditEvent.objects.filter(action="login_failed").exists()
+        # The login page itself still opens.
+        assert Client().get(LOGIN).status_code == 200
+    finally:
+        other_worker.give_back(held)
+    response, client = sign_in("editor", "pw-editor-1")
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert checks == [1]
