@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from articles.roles import ADMINISTRATOR, setup_roles
+from articles.roles import ADMINISTRATOR, EDITOR, WRITER, setup_roles
 
 LOGIN = reverse("admin:login")
 INDEX = reverse("admin:index")
@@ -280,3 +280,24 @@ def test_sign_ins_beyond_the_password_check_slots_are_refused_unchecked(
     assert response.status_code == 302
     assert signed_in(client)
     assert checks == [1]
+
+
+def test_migrations_give_the_account_pages_to_administrators_only(db):
+    def permissions(role: str) -> set[str]:
+        group = Group.objects.get(name=role)
+        return {
+            f"{app}.{codename}"
+            for app, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+
+    wanted = {
+        "accounts.view_auditevent",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "auth.change_user",
+    }
+    assert wanted <= permissions(ADMINISTRATOR)
+    for role in (EDITOR, WRITER):
+        assert not wanted & permissions(role)
