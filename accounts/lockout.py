@@ -58,6 +58,13 @@ class LockoutHandler(AxesDatabaseHandler):
             return max(pair or 0, settings.AXES_FAILURE_LIMIT)
         return pair or 0
 
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        if request is not None:
+            # PostgreSQL text holds no NUL; a header may bring one.
+            for name in ("axes_user_agent", "axes_http_accept"):
+                setattr(request, name, getattr(request, name).replace("\0", ""))
+        super().user_login_failed(sender, credentials, request=request, **kwargs)
+
 
 class LockoutBackend(AxesStandaloneBackend):
     """Axes' check, first of AUTHENTICATION_BACKENDS, marking the requests it

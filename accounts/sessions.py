@@ -42,7 +42,8 @@ class SessionMiddleware(QSessionMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         request.session = self.SessionStore(
             ip=audit.client_address(request),
-            user_agent=request.headers.get("User-Agent", ""),
+            # PostgreSQL text holds no NUL; a header may bring one.
+            user_agent=request.headers.get("User-Agent", "").replace("\0", ""),
             session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME),
         )
 

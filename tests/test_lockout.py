@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from qsessions.models import Session
 
 from accounts.models import AuditEvent
 from articles.roles import ADMINISTRATOR, EDITOR, WRITER, setup_roles
@@ -301,3 +302,15 @@ def test_migrations_give_the_account_pages_to_administrators_only(db):
     assert wanted <= permissions(ADMINISTRATOR)
     for role in (EDITOR, WRITER):
         assert not wanted & permissions(role)
+
+
+def test_a_sign_in_with_nul_bytes_in_its_headers_is_answered_normally(editor):
+    headers = {"User-Agent": "Bot\x00/1.0", "Accept": "text/html\x00"}
+    response = fail("editor", 1, **headers)
+    assert response.status_code == 200
+    attempt = AccessAttempt.objects.get()
+    assert (attempt.user_agent, attempt.http_accept) == ("Bot/1.0", "text/html")
+    response, client = sign_in("editor", "pw-editor-1", **headers)
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert Session.objects.get(user=editor).user_agent == "Bot/1.0"
