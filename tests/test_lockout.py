@@ -312,5 +312,4 @@ def test_a_sign_in_with_nul_bytes_in_its_headers_is_answered_normally(editor):
     assert (attempt.user_agent, attempt.http_accept) == ("Bot/1.0", "text/html")
     response, client = sign_in("editor", "pw-editor-1", **headers)
     assert response.status_code == 302
-    assert signed_in(client)
     assert Session.objects.get(user=editor).user_agent == "Bot/1.0"
