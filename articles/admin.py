@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from accounts import audit
 from newsroom.security import with_nonce
 
 from .forms import ArticleActionForm, ArticleAdminForm, ImageAdminForm
@@ -150,6 +151,40 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description="Size")
     def size(self, obj: Image) -> str:
         return f"{obj.width}×{obj.height}"
+
+
+def publication_state(story: Article) -> tuple:
+    """The status and publication time a story has in the database now."""
+    if story.pk is None:
+        return (None, None)
+    saved = Article.objects.filter(pk=story.pk).values_list("status", "published_at")
+    return saved.first() or (None, None)
+
+
+def audit_publication(request: HttpRequest, story: Article, before: tuple) -> None:
+    """Record a story going live (now or at a time to come) or withdrawn by
+    this save; a save that leaves it as it was (a draft, a correction to a
+    published story) records nothing."""
+    status, published_at = before
+    now = timezone.now()
+    target = f"story {story.pk}: {story.headline}"
+    was_live = status == Article.Status.PUBLISHED and published_at <= now
+    if (
+        story.status == Article.Status.PUBLISHED
+        and not was_live
+        and (status != story.status or published_at != story.published_at)
+    ):
+        when = story.published_at
+        if when > now:
+            local = timezone.localtime(when).strftime("%d %b %Y %H:%M")
+            detail = f"scheduled for {local}"
+        else:
+            detail = "published now"
+        audit.record(
+            audit.Action.PUBLISHED, request=request, target=target, detail=detail
+        )
+    elif story.status == Article.Status.WITHDRAWN and status != story.status:
+        audit.record(audit.Action.WITHDRAWN, request=request, target=target)
 
 
 def can_publish(request: HttpRequest) -> bool:
@@ -399,7 +434,9 @@ class ArticleAdmin(VersionAdmin):
             obj.created_by = request.user
         if form.cleaned_data.get("significant_update"):
             obj.updated_at = timezone.now()
+        before = publication_state(obj)
         super().save_model(request, obj, form, change)
+        audit_publication(request, obj, before)
 
     def save_related(self, request, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -426,12 +463,14 @@ class ArticleAdmin(VersionAdmin):
             for story in stories:
                 if all(getattr(story, name) == value for name, value in change.items()):
                     continue
+                before = (story.status, story.published_at)
                 for name, value in change.items():
                     setattr(story, name, value)
                 with reversion.create_revision():
                     reversion.set_user(request.user)
                     reversion.set_comment(f"{verb} from the story list.")
                     story.save()
+                audit_publication(request, story, before)
                 self.log_change(request, story, f"{verb} from the story list.")
                 changed += 1
         return changed

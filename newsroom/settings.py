@@ -10,6 +10,7 @@ refuses to start unless DJANGO_SECRET_KEY and ALLOWED_HOSTS are set.
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -113,10 +114,15 @@ SITE_TAGLINE = (
 )
 
 INSTALLED_APPS = [
+    # First, so its admin/base_site.html (the links in the admin's user
+    # tools) is found before the admin's own.
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
+    # Django's sessions with the user, address and browser on each row, so
+    # staff can see and end their sessions (accounts/sessions.py).
+    "qsessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
@@ -126,7 +132,8 @@ INSTALLED_APPS = [
     "reversion",
     "django_prose_editor",
     "articles",
-    "accounts",
+    # Sign-in throttling and lockout (accounts/lockout.py).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -135,12 +142,18 @@ MIDDLEWARE = [
     "newsroom.security.content_security_policy",
     # Anonymous readers' pages from the page cache; see articles/pagecache.py.
     "articles.pagecache.PageCacheMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.sessions.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Role changes recorded in the audit log name who made them.
+    "accounts.audit.actor_middleware",
+    # Sign-in POSTs wait for no one: over LOGIN_PASSWORD_CHECKS at once, 429.
+    "accounts.passwordslots.password_check_slots",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a refused sign-in into the "locked out" page; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy on readers' pages (see newsroom/security.py):
@@ -311,6 +324,65 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
+
+# The lockout check comes first: a locked-out name and address is refused
+# before the password is hashed, so guesses cost no CPU once refused.
+AUTHENTICATION_BACKENDS = [
+    "accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in lockout (django-axes, see accounts/lockout.py). A username and
+# address pair is locked out after LOGIN_FAILURE_LIMIT wrong passwords, and a
+# username from any address after LOGIN_FAILURE_LIMIT_PER_USERNAME (so many
+# addresses cannot guess for ever), until LOGIN_LOCKOUT_MINUTES have passed
+# since the last failure or an administrator lifts it in the admin's
+# "Access attempts". The address is the one requestlog takes
+# (USE_X_FORWARDED_FOR decides whether the proxy's header is trusted).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_USERNAME = env_int("LOGIN_FAILURE_LIMIT_PER_USERNAME", 30)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+for name in ("LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_LIMIT_PER_USERNAME"):
+    if globals()[name] < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1.")
+if LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_LOCKOUT_MINUTES must be at least 1.")
+# How many password checks (slow hashes) may run at once on this machine,
+# across all workers and app servers; more sign-in POSTs are answered 429
+# unchecked (accounts/passwordslots.py). Default: half the CPUs.
+cpus = (
+    len(os.sched_getaffinity(0))
+    if hasattr(os, "sched_getaffinity")
+    else os.cpu_count() or 1
+)
+LOGIN_PASSWORD_CHECKS = env_int("LOGIN_PASSWORD_CHECKS", max(1, cpus // 2))
+if LOGIN_PASSWORD_CHECKS < 1:
+    raise ImproperlyConfigured("LOGIN_PASSWORD_CHECKS must be at least 1.")
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# In this order: accounts/lockout.py reads the pair's count, then the name's.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "newsroom.requestlog.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_page"
+# A refused try during a lockout does not extend it, so the page can say
+# when it ends; a right password does not clear other addresses' failures.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+# accounts/admin.py shows the attempts, with a "Lift lockout" action.
+AXES_ENABLE_ADMIN = False
+# Axes logs each attempt itself; the audit log (accounts) has the sign-ins.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# Sessions are staff's only (readers get no cookie). One ends after
+# STAFF_SESSION_IDLE_SECONDS without a request: a session in use is saved
+# again every minute (accounts/sessions.py), which moves its expiry on.
+SESSION_ENGINE = "qsessions.backends.db"
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 12 * 3600)
+if STAFF_SESSION_IDLE_SECONDS < 300:
+    raise ImproperlyConfigured("STAFF_SESSION_IDLE_SECONDS must be at least 300.")
+SESSION_COOKIE_AGE = STAFF_SESSION_IDLE_SECONDS
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
@@ -557,5 +629,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # runserver's own request lines would repeat ours.
         "django.server": {"level": "WARNING"},
+        # A line per sign-in attempt; the audit log (newsroom.audit) has them.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -28,6 +28,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -931,3 +932,39 @@ def test_uploads_open_in_the_browser_but_run_nothing(stack, browser):  # noqa: F
     assert page.evaluate("window.ran === undefined")
     assert any("Content Security Policy" in text for text in blocked)
     context.close()
+
+
+@needs_postgres_and_redis
+def test_a_burst_of_sign_in_posts_gets_429_while_readers_are_served(stack):
+    make_article(headline="Bells ring in Karachi")
+    login = f"https://127.0.0.1:{stack.https_port}/admin/login/"
+
+    def post(_) -> int:
+        request = urllib.request.Request(
+            login, data=b"username=editor&password=guess", method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, context=stack.tls, timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(post, range(20)))
+    # nginx lets the burst of 5 (and the one the rate allows) through to the
+    # app, which refuses them (no CSRF token); the rest never reach it.
+    assert statuses.count(429) >= 14
+    assert all(status in (403, 429) for status in statuses)
+    access = (
+        stack.app_log(stack.app_ports[0]).read_text()
+        + stack.app_log(stack.app_ports[1]).read_text()
+    )
+    assert access.count("POST /admin/login/") <= 6
+
+    # Readers, and the login page itself, are answered as usual.
+    status, _, page = stack.via_nginx("/")
+    assert status == 200
+    assert "Bells ring in Karachi" in page
+    assert stack.via_nginx("/admin/login/")[0] == 200
+    # nginx's own answer for the refused ones.
+    assert post(0) == 429
