@@ -9,6 +9,7 @@ import json
 
 from django.conf import settings
 from django.urls import path
+from django.utils import timezone
 from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import helpers, views
 from django_otp_webauthn.models import WebAuthnCredential
@@ -30,11 +31,9 @@ class WebAuthnHelper(helpers.WebAuthnHelper):
 
     def create_credential(self, user, response, credential, original_data):
         device = super().create_credential(user, response, credential, original_data)
-        # The library names a passkey after the kind of authenticator when it
-        # knows it; otherwise say when it was added, so two can be told apart.
-        if not device.name or device.name.lower() == "unknown":
-            device.name = f"Passkey added {device.created_at:%d %b %Y}"
-            device.save(update_fields=["name"])
+        # Named so a staff member can tell their passkeys apart on the
+        # security page (the library leaves the name empty; the caller saves).
+        device.name = f"Passkey added {timezone.localtime():%-d %b %Y, %H:%M}"
         return device
 
 
