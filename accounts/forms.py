@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.db import transaction
 from django.utils import timezone
@@ -96,6 +98,10 @@ class RecoveryCodeForm(forms.Form):
 
     def clean_recovery_code(self) -> str:
         code = twofactor.normalise_code(self.cleaned_data["recovery_code"])
+        if not re.fullmatch(r"[a-z0-9-]{1,16}", code):
+            raise forms.ValidationError(
+                "A recovery code is 10 letters and digits, like abcde-23456."
+            )
         with transaction.atomic():
             devices = list(
                 StaticDevice.objects.filter(

@@ -172,7 +172,7 @@ def add_totp(request: HttpRequest) -> HttpResponse:
         "Use an authenticator app",
         form=form,
         qr_svg=mark_safe(  # segno's own markup: no user input in it
-            qr.svg_inline(scale=5, border=2, title="QR code for your authenticator app")
+            qr.svg_inline(scale=5, border=4, title="QR code for your authenticator app")
         ),
         key_text=totp_key_text(device),
         account_name=f"{settings.OTP_TOTP_ISSUER}: {user.get_username()}",

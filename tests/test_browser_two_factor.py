@@ -40,6 +40,15 @@ def with_authenticator(browser, viewport):  # noqa: F811
     return page, cdp, added["authenticatorId"]
 
 
+def click_passkey_button(page, selector: str) -> None:
+    """The library's script puts the button in when it has checked the
+    browser can make passkeys; its messages come from the translation
+    catalogue, loaded async: wait for both, as a person's click would."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("typeof window.gettext === 'function'")
+    page.click(selector)
+
+
 def test_editor_adds_a_passkey_then_signs_in_with_password_and_passkey(
     browser,  # noqa: F811
     live_server,
@@ -56,7 +65,7 @@ def test_editor_adds_a_passkey_then_signs_in_with_password_and_passkey(
     expect(page.locator("#content")).to_contain_text(
         "You sign in with your password only"
     )
-    page.click("#passkey-register-button")
+    click_passkey_button(page, "#passkey-register-button")
     # The first method: recovery codes next, shown once.
     expect(page.locator("h1")).to_have_text("Recovery codes")
     expect(page.locator("#recovery-codes li")).to_have_count(10)
@@ -80,7 +89,7 @@ def test_editor_adds_a_passkey_then_signs_in_with_password_and_passkey(
     page.fill("#id_password", "pw-editor-1")
     page.click("input[type=submit]")
     expect(page.locator("h1")).to_have_text("Sign-in step two")
-    page.click("#passkey-verification-button")
+    click_passkey_button(page, "#passkey-verification-button")
     expect(page).to_have_url(re.compile(r"/admin/articles/article/$"))
     expect(page.locator("#user-tools")).to_contain_text("Log out")
     page.context.close()
@@ -120,7 +129,7 @@ def test_required_enrolment_with_a_passkey_as_an_editor_sees_it(
     page.click("button:has-text('Cancel and go back')")
     expect(page.locator("h1")).to_have_text("Protect your account")
 
-    page.click("#passkey-register-button")
+    click_passkey_button(page, "#passkey-register-button")
     expect(page.locator("h1")).to_have_text("Recovery codes")
     shot(page, "recovery-codes")
     page.click("button:has-text('Continue')")
@@ -141,7 +150,7 @@ def test_required_enrolment_with_a_passkey_as_an_editor_sees_it(
     expect(page.locator("h1")).to_have_text("Sign-in step two")
     page.click("summary:has-text('Use a recovery code')")
     shot(page, "step-two")
-    page.click("#passkey-verification-button")
+    click_passkey_button(page, "#passkey-verification-button")
     expect(page).to_have_url(live_server.url + "/admin/")
     expect(page.locator("#user-tools")).to_contain_text("Sign-in security")
     page.context.close()

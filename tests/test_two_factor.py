@@ -321,6 +321,15 @@ def test_bad_codes_never_give_a_server_error(client, editor, required):
         {"next": "https://evil.example.com/"},
     ):
         assert client.post(STEP_TWO, data).status_code == 200, data
+    refused = client.post(
+        STEP_TWO, {"method": "recovery", "recovery_code": "'; drop table --"}
+    )
+    assert "A recovery code is 10 letters and digits" in text(refused)
+    refused = client.post(STEP_TWO, {"method": "recovery", "recovery_code": "\x00"})
+    assert "Null characters are not allowed" in text(refused)
+    assert "6 digits your authenticator app shows" in text(
+        client.post(STEP_TWO, {"method": "totp", "code": "12a456"})
+    )
     response = client.post(
         ADD_APP, {"code": "\x00", "next": "https://evil.example.com/"}
     )
