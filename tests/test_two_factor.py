@@ -334,3 +334,6 @@ def test_bad_codes_never_give_a_server_error(client, editor, required):
         ADD_APP, {"code": "\x00", "next": "https://evil.example.com/"}
     )
     assert response.status_code == 302  # pending with a method: to step two
+    # Signing out is open from the step too.
+    sign_out(client)
+    assert client.get(STEP_TWO)["Location"].startswith(reverse("admin:login"))
