@@ -12,6 +12,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -131,6 +132,12 @@ INSTALLED_APPS = [
     "taggit",
     "reversion",
     "django_prose_editor",
+    # Second factors for staff: authenticator apps (TOTP), recovery codes
+    # (static tokens) and passkeys (WebAuthn); see accounts/twofactor.py.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "articles",
     # Sign-in throttling and lockout (accounts/lockout.py).
     "axes",
@@ -146,6 +153,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed a second factor?
+    "django_otp.middleware.OTPMiddleware",
+    # A session that has passed the password but not the second factor it
+    # needs reaches only the sign-in steps (accounts/middleware.py).
+    "accounts.middleware.second_factor",
     # Role changes recorded in the audit log name who made them.
     "accounts.audit.actor_middleware",
     # Sign-in POSTs wait for no one: over LOGIN_PASSWORD_CHECKS at once, 429.
@@ -502,6 +514,45 @@ if DATABASE_REPLICA_URL:
 for database in DATABASES.values():
     if database["ENGINE"] == "django.db.backends.postgresql":
         database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+
+# Two-factor sign-in for staff (accounts/twofactor.py). When required,
+# every staff member must add a passkey or an authenticator app after their
+# password before any admin page opens; when not, those who have added one
+# must still use it. On in production, off in development and tests.
+STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA", default=not DEV)
+
+# Passkeys belong to a domain, the relying party ID: the site's own (or a
+# parent) domain, e.g. news.example.com. It defaults to SITE_URL's host; an
+# IP address cannot have passkeys, so then "localhost" (browse to
+# http://localhost:8000 to use them locally). Changing it later makes every
+# passkey useless: staff then sign in with a code and add a new one.
+site_url = urlsplit(SITE_URL)
+site_host = site_url.hostname or "localhost"
+if re.fullmatch(r"[\d.]+|[0-9a-fA-F:]*:[0-9a-fA-F:.]*", site_host):
+    site_host = "localhost"
+OTP_WEBAUTHN_RP_ID = (
+    env_match("OTP_WEBAUTHN_RP_ID", r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", "example.com")
+    or site_host
+)
+OTP_WEBAUTHN_RP_NAME = f"{SITE_NAME} newsroom"
+# The addresses (scheme, host, port) staff sign in at, comma-separated;
+# defaults to SITE_URL's (with localhost for an IP address). They must be
+# https:// or http://localhost. In development the address a request came
+# to is allowed too, whatever its port (accounts/webauthn.py).
+site_port = f":{site_url.port}" if site_url.port else ""
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS", [f"{site_url.scheme}://{site_host}{site_port}"]
+)
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.webauthn.WebAuthnHelper"
+# Passkeys here are a second step after the password, never instead of it:
+# the password step is where throttling and the sign-in audit happen.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = f"{SITE_NAME} newsroom"
+# After each wrong authenticator or recovery code the next try must wait
+# twice as long (1 s, 2 s, 4 s, ...): guessing six digits becomes hopeless.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Uploads larger than this are refused before they reach a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -13,6 +13,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path(f"{settings.ADMIN_URL}account/", include("accounts.urls")),
+    # Passkey endpoints (django-otp-webauthn's, audited): under the admin so
+    # a half-signed-in session is kept to them by accounts/middleware.py.
+    path(f"{settings.ADMIN_URL}account/passkeys/", include("accounts.webauthn")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("articles.urls")),
 ]

@@ -75,6 +75,30 @@ def test_production_mode_has_debug_off():
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
 
 
+def settings_values(*names: str, **env: str) -> list[str]:
+    code = "from django.conf import settings; " + "; ".join(
+        f"print(settings.{name})" for name in names
+    )
+    result = manage("shell", "-c", code, **PRODUCTION, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-len(names) :]
+
+
+def test_production_requires_two_factor_for_staff_and_names_the_passkey_domain():
+    assert settings_values(
+        "STAFF_REQUIRE_2FA", "OTP_WEBAUTHN_RP_ID", "OTP_WEBAUTHN_ALLOWED_ORIGINS"
+    ) == ["True", "localhost", "['http://localhost:8000']"]
+    assert settings_values(
+        "STAFF_REQUIRE_2FA",
+        "OTP_WEBAUTHN_RP_ID",
+        "OTP_WEBAUTHN_ALLOWED_ORIGINS",
+        SITE_URL="https://news.example.com",
+        STAFF_REQUIRE_2FA="off",
+    ) == ["False", "news.example.com", "['https://news.example.com']"]
+    result = manage("check", OTP_WEBAUTHN_RP_ID="https://x", **PRODUCTION)
+    assert "OTP_WEBAUTHN_RP_ID must look like example.com" in result.stderr
+
+
 def test_a_wrong_value_stops_start_up_with_one_line_naming_it():
     for variable, value, message in [
         ("DATABASE_CONN_MAX_AGE", "soon", "DATABASE_CONN_MAX_AGE must be a whole"),
