@@ -65,9 +65,13 @@ class RedisCounter:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(
+        from newsroom.cache import ConnectionPool
+
+        # The cache's circuit breaker guards these calls too.
+        pool = ConnectionPool.from_url(
             url, socket_connect_timeout=0.5, socket_timeout=0.5
         )
+        self._redis = redis.Redis(connection_pool=pool)
         self.key = f"{prefix}:mostread:pending"
 
     def add(self, day: date, story_id: int) -> None:

@@ -1,4 +1,9 @@
-"""Probes for load balancers and orchestrators."""
+"""Probes for load balancers and orchestrators.
+
+Load balancers probe by the server's address (Host: 10.0.0.7), which is not
+one of ALLOWED_HOSTS; probes_first answers the two probes before anything
+checks the Host, and only them.
+"""
 
 import logging
 import secrets
@@ -12,6 +17,21 @@ from django.views.decorators.cache import never_cache
 from .routers import REPLICA, replica_reachable
 
 logger = logging.getLogger(__name__)
+
+
+def probes_first(get_response):
+    """Middleware, early in MIDDLEWARE (before CommonMiddleware, which
+    validates the Host): /healthz and /readyz for any Host; everything else
+    goes on as before."""
+    probes = {"/healthz": healthz, "/readyz": readyz}
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        probe = probes.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return get_response(request)
+
+    return middleware
 
 
 @never_cache
