@@ -71,7 +71,8 @@ def kept_fields(request: HttpRequest) -> list[tuple[str, str]]:
         if name.startswith("_") or name.endswith(FORM_MACHINERY):
             continue  # The admin's buttons and formset counters.
         text = "\n".join(value for value in values if value.strip())
-        if text:
+        # Ids, dates and ticked boxes are quickly set again; words are not.
+        if any(character.isalpha() for character in text) and text != "on":
             fields.append((name.replace("_", " ").capitalize(), text))
     return fields
 

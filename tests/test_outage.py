@@ -16,6 +16,7 @@ import pytest
 from django.db import IntegrityError, OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from articles import purge
 from bench.faults import EDITED, FaultSite, database_down
 from bench.services import postgres_bin
 from newsroom import outage
@@ -79,6 +80,27 @@ def test_readers_get_503_with_retry_after_and_cached_pages_still_come(
     assert len(outage_lines) == 1
     assert "Database unreachable" in outage_lines[0].getMessage()
     assert client.get(uncached).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unreadable_purge_log_is_logged_once_and_cached_pages_served(
+    client, monkeypatch, settings, caplog
+):
+    cached = make_article(headline="Kept in the page cache").get_absolute_url()
+    client.get(cached)
+    settings.PURGE_POLL_SECONDS = 0  # Every request reads the purge log.
+    purge.log.next_poll = 0
+    caplog.set_level(logging.WARNING, logger="articles.purge")
+    with database_unreachable(monkeypatch):
+        for _ in range(5):
+            response = client.get(cached)
+            assert response.status_code == 200
+            assert response["X-Page-Cache"] == "hit"
+    assert client.get(cached).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "articles.purge"]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("Could not read the purge log")
+    assert lines[1] == "The purge log can be read again."
 
 
 @pytest.mark.django_db
