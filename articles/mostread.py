@@ -22,7 +22,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -187,7 +187,7 @@ def flush() -> int:
                         f"DO UPDATE SET views = {table}.views + excluded.views",
                         [value for row in batch for value in row],
                     )
-    except DatabaseError:
+    except (DatabaseError, InterfaceError):
         if isinstance(source, RedisCounter):
             source.give_back(counts)
         raise

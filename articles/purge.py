@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -151,10 +151,11 @@ def tick() -> None:
         if edge.is_configured() and now >= log.next_retry:
             log.next_retry = now + RETRY_SECONDS
             retry_unsent()
-    except DatabaseError as error:
+    except (DatabaseError, InterfaceError) as error:
         # Nothing can be changed while the database is away either; serve
         # what is cached and look again next time. Said once per outage,
-        # not at every look.
+        # not at every look. (InterfaceError, a connection the server has
+        # closed, is not a DatabaseError.)
         if not log.unreadable:
             log.unreadable = True
             logger.warning(
