@@ -8,7 +8,7 @@ TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test chromium nginx varnish wrk lint format check clean \
-	bench-search bench bench-throughput
+	bench-search bench bench-throughput faults
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -90,3 +90,6 @@ bench-throughput: $(BIN)/.installed nginx wrk ## Throughput, latency, CPU and me
 
 clean: ## Remove the virtualenv, database and generated media
 	rm -rf $(VENV) db.sqlite3 media staticfiles
+
+faults: $(BIN)/.installed ## Hung Redis, Redis refused, database down: what readers see and how soon it recovers (own PostgreSQL and Redis)
+	$(DEV_ENV) $(BIN)/python -m bench.faults $(BENCH_ARGS)

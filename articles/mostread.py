@@ -22,7 +22,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -65,9 +65,13 @@ class RedisCounter:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(
+        from newsroom.cache import ConnectionPool
+
+        # The cache's circuit breaker guards these calls too.
+        pool = ConnectionPool.from_url(
             url, socket_connect_timeout=0.5, socket_timeout=0.5
         )
+        self._redis = redis.Redis(connection_pool=pool)
         self.key = f"{prefix}:mostread:pending"
 
     def add(self, day: date, story_id: int) -> None:
@@ -183,7 +187,7 @@ def flush() -> int:
                         f"DO UPDATE SET views = {table}.views + excluded.views",
                         [value for row in batch for value in row],
                     )
-    except DatabaseError:
+    except (DatabaseError, InterfaceError):
         if isinstance(source, RedisCounter):
             source.give_back(counts)
         raise

@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -73,6 +73,7 @@ class PurgeLog:
         self.next_retry = 0.0
         self.next_cleanup = 0.0
         self.edge_behind = False
+        self.unreadable = False  # The last look failed.
         self.lock = threading.Lock()
 
     def mark(self, keys: Iterable[str], when: float | None = None) -> None:
@@ -150,10 +151,23 @@ def tick() -> None:
         if edge.is_configured() and now >= log.next_retry:
             log.next_retry = now + RETRY_SECONDS
             retry_unsent()
-    except DatabaseError:
+    except (DatabaseError, InterfaceError) as error:
         # Nothing can be changed while the database is away either; serve
-        # what is cached and look again next time.
-        logger.warning("Could not read the purge log; will try again.")
+        # what is cached and look again next time. Said once per outage,
+        # not at every look. (InterfaceError, a connection the server has
+        # closed, is not a DatabaseError.)
+        if not log.unreadable:
+            log.unreadable = True
+            logger.warning(
+                "Could not read the purge log (%s); serving cached pages "
+                "and trying again every %s s.",
+                str(error).strip() or type(error).__name__,
+                settings.PURGE_POLL_SECONDS,
+            )
+        return
+    if log.unreadable:
+        log.unreadable = False
+        logger.warning("The purge log can be read again.")
 
 
 def record(keys: Iterable[str], using: str = "default") -> None:

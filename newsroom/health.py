@@ -1,17 +1,37 @@
-"""Probes for load balancers and orchestrators."""
+"""Probes for load balancers and orchestrators.
+
+Load balancers probe by the server's address (Host: 10.0.0.7), which is not
+one of ALLOWED_HOSTS; probes_first answers the two probes before anything
+checks the Host, and only them.
+"""
 
 import logging
 import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from .routers import REPLICA, replica_reachable
 
 logger = logging.getLogger(__name__)
+
+
+def probes_first(get_response):
+    """Middleware, early in MIDDLEWARE (before CommonMiddleware, which
+    validates the Host): /healthz and /readyz for any Host; everything else
+    goes on as before."""
+    probes = {"/healthz": healthz, "/readyz": readyz}
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        probe = probes.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return get_response(request)
+
+    return middleware
 
 
 @never_cache
@@ -42,7 +62,7 @@ def database_answers() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
-    except DatabaseError:
+    except (DatabaseError, InterfaceError):  # The second: a closed connection.
         return False
 
 

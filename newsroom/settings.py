@@ -145,6 +145,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "newsroom.requestlog.RequestLogMiddleware",
+    # /healthz and /readyz for a load balancer probing by IP address, before
+    # anything validates the Host; see newsroom/health.py.
+    "newsroom.health.probes_first",
+    # An unreachable database: 503 and the branded page (newsroom/outage.py).
+    "newsroom.outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "newsroom.security.content_security_policy",
     # Anonymous readers' pages from the page cache; see articles/pagecache.py.
@@ -262,7 +267,10 @@ ADMIN_PERMISSIONS_POLICY = ", ".join(
 if not DEV:
     # Static files with hashed names, compressed, cached for a year; in
     # development runserver serves them from static/ as they are edited.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "newsroom.urls"
 
@@ -315,7 +323,8 @@ if REDIS_URL:
         )
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis with a circuit breaker (newsroom/cache.py).
+            "BACKEND": "newsroom.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
             "OPTIONS": {
@@ -336,6 +345,14 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
+# A Redis that stops answering (hung rather than gone, so each call would
+# wait SOCKET_TIMEOUT) is left alone by each worker after this many failed
+# calls in a row: cache calls are misses and no-ops at once, and after
+# CACHE_BREAKER_SECONDS one call tries it again (see newsroom/cache.py).
+CACHE_BREAKER_FAILURES = env_int("CACHE_BREAKER_FAILURES", 2)
+CACHE_BREAKER_SECONDS = env_float("CACHE_BREAKER_SECONDS", 5)
+if CACHE_BREAKER_FAILURES < 1:
+    raise ImproperlyConfigured("CACHE_BREAKER_FAILURES must be at least 1.")
 
 # The lockout check comes first: a locked-out name and address is refused
 # before the password is hashed, so guesses cost no CPU once refused.

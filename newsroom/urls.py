@@ -5,6 +5,9 @@ from django.views.static import serve
 
 from .health import healthz, readyz
 
+# The database being unreachable answers 503, not 500 (newsroom/outage.py).
+handler500 = "newsroom.outage.server_error"
+
 admin.site.site_header = "Pakistan Christian TV newsroom"
 admin.site.site_title = "PCTV newsroom"
 admin.site.index_title = "Stories and media"

@@ -3,15 +3,15 @@
 import json
 import logging
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from bench.services import RedisServer
+from newsroom import cache as breaker_cache
 
 from .factories import make_article
 
@@ -91,52 +91,6 @@ def test_json_logs_are_one_object_per_line_with_the_request_id():
     assert request_line["level"] == "INFO"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A throwaway redis-server on a free port that can be stopped and
-    started again on the same port."""
-
-    def __init__(self) -> None:
-        self.binary = shutil.which("redis-server")
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process:
-            if self.process.poll() is None:
-                self.process.send_signal(signal.SIGCONT)
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-    def pause(self) -> None:
-        """Unreachable, as behind a network fault, but keeping its data."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-
 @pytest.fixture
 def redis_server():
     server = RedisServer()
@@ -152,10 +106,11 @@ def redis_server():
 @pytest.fixture
 def redis_cache(settings, redis_server):
     """The page cache in that Redis, set up as production sets it up."""
+    breaker_cache.breakers.clear()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{redis_server.port}/0",
+            "BACKEND": "newsroom.cache.RedisCache",
+            "LOCATION": redis_server.url(0),
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
@@ -163,14 +118,16 @@ def redis_cache(settings, redis_server):
             },
         }
     }
-    return redis_server
+    yield redis_server
+    breaker_cache.breakers.clear()
 
 
 @pytest.mark.django_db
 def test_site_keeps_serving_without_redis_and_recovers_by_itself(
-    client, redis_cache, caplog
+    client, redis_cache, caplog, settings
 ):
     redis_server = redis_cache
+    settings.CACHE_BREAKER_SECONDS = 0.2
     story = make_article(headline="Still here")
     url = story.get_absolute_url()
     assert client.get(url)["X-Page-Cache"] == "miss"
@@ -186,6 +143,8 @@ def test_site_keeps_serving_without_redis_and_recovers_by_itself(
     assert client.get("/readyz").status_code == 503
 
     redis_server.start()
+    # The breaker lets a call through once its cool-off has passed.
+    time.sleep(0.3)
     assert client.get(url)["X-Page-Cache"] == "miss"
     assert client.get(url)["X-Page-Cache"] == "hit"
     assert client.get("/readyz").status_code == 200
@@ -211,3 +170,97 @@ def test_an_edit_made_while_redis_was_unreachable_shows_once_it_is_back(
         redis_server.resume()
     assert "Edited during the outage" in client.get(url).content.decode()
     assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_a_hung_redis_costs_readers_milliseconds_and_is_used_again_once_back(
+    client, redis_cache, settings, caplog
+):
+    """Paused, Redis accepts connections and never answers: each call would
+    wait SOCKET_TIMEOUT. After the first failures the breaker skips it."""
+    redis_server = redis_cache
+    socket_timeout = settings.CACHES["default"]["OPTIONS"]["SOCKET_TIMEOUT"]
+    settings.CACHE_BREAKER_SECONDS = 2
+    story = make_article(headline="Read during the hang")
+    url = story.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    caplog.set_level(logging.INFO, logger="newsroom.cache")
+
+    redis_server.pause()
+    try:
+        started = time.perf_counter()
+        first = client.get(url)
+        # Its page lookup and its store time out; the breaker opens.
+        assert time.perf_counter() - started >= socket_timeout
+        assert "Read during the hang" in first.content.decode()
+
+        def cache_lines() -> list[str]:
+            return [
+                r.getMessage() for r in caplog.records if r.name == "newsroom.cache"
+            ]
+
+        opened = cache_lines()
+        latencies = []
+        for _ in range(20):
+            started = time.perf_counter()
+            response = client.get(url)
+            latencies.append(time.perf_counter() - started)
+            assert response.status_code == 200
+            assert response["X-Page-Cache"] == "miss"
+            assert "Read during the hang" in response.content.decode()
+        assert max(latencies) < socket_timeout / 5, latencies
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["cache"] == "unreachable"
+        # Opening is said once; the calls skipped meanwhile are not logged.
+        assert cache_lines() == opened
+        assert sum("is not answering" in line for line in opened) == 1
+    finally:
+        redis_server.resume()
+
+    resumed = time.monotonic()
+    while client.get(url)["X-Page-Cache"] != "hit":
+        assert time.monotonic() - resumed < settings.CACHE_BREAKER_SECONDS + 1
+        time.sleep(0.05)
+    assert client.get("/readyz").status_code == 200
+    closed = [r for r in caplog.records if "answers again" in r.getMessage()]
+    assert len(closed) == 1
+
+
+@pytest.mark.django_db
+def test_while_the_breaker_is_open_a_trial_call_finds_redis_still_hung(
+    client, redis_cache, settings
+):
+    """One call per cool-off tries Redis; failing, it keeps the breaker
+    open: the next calls are fast again."""
+    redis_server = redis_cache
+    settings.CACHE_BREAKER_SECONDS = 0.3
+    url = make_article().get_absolute_url()
+    redis_server.pause()
+    try:
+        client.get(url)  # Opens it.
+        time.sleep(0.35)
+        started = time.perf_counter()
+        client.get(url)  # The trial waits out the timeout.
+        assert time.perf_counter() - started >= 0.5
+        started = time.perf_counter()
+        client.get(url)
+        assert time.perf_counter() - started < 0.1
+    finally:
+        redis_server.resume()
+
+
+@pytest.mark.django_db
+def test_probes_answer_a_load_balancer_asking_by_address(client):
+    """ALLOWED_HOSTS does not list the server's own address; the probes
+    answer it, the pages do not."""
+    healthz = client.get("/healthz", HTTP_HOST="10.0.0.7")
+    assert healthz.status_code == 200
+    assert healthz.content == b"ok"
+    assert client.get("/readyz", HTTP_HOST="10.0.0.7").status_code == 200
+    assert client.get("/", HTTP_HOST="10.0.0.7").status_code == 400
+    story = make_article()
+    assert client.get(story.get_absolute_url(), HTTP_HOST="10.0.0.7").status_code == 400
+    assert client.get("/healthz/", HTTP_HOST="10.0.0.7").status_code == 400
+    assert client.get("/", HTTP_HOST="localhost").status_code == 200
