@@ -131,6 +131,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "newsroom.requestlog.RequestLogMiddleware",
+    # 400 for a NUL character in the request, before any of it reaches a
+    # query (PostgreSQL refuses NUL in text); see newsroom/security.py.
+    "newsroom.security.refuse_null_characters",
     "django.middleware.security.SecurityMiddleware",
     "newsroom.security.content_security_policy",
     # Anonymous readers' pages from the page cache; see articles/pagecache.py.
@@ -164,7 +167,7 @@ CONTENT_SECURITY_POLICY = {
 if not DEV:
     # Static files with hashed names, compressed, cached for a year; in
     # development runserver serves them from static/ as they are edited.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(3, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "newsroom.urls"
 
