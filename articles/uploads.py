@@ -27,6 +27,10 @@ IMAGE_FORMATS = {
 # An MP4 names its brands in the "ftyp" box at the start of the file; plain
 # QuickTime ("qt  ") and other ISO media files are not accepted.
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1"}
+# A fragmented MP4 of three hours in one-second fragments has some 43,000
+# top-level boxes; a file of millions of tiny boxes is refused before the
+# walk over it takes seconds.
+MP4_MAX_BOXES = 200_000
 
 
 def _too_big(file, limit: int) -> ValidationError:
@@ -138,21 +142,114 @@ def _reencode(picture: PILImage.Image) -> bytes:
     return buffer.getvalue()
 
 
+class _NotMP4(Exception):
+    """Why a file is not an MP4 video, in words for the editor."""
+
+
+def _boxes(file, start: int, end: int, top_level: bool = False):
+    """(type, payload start, box end) of each ISO BMFF box from `start` to
+    `end`, read by seeking from header to header. The boxes must fill the
+    range exactly: a 32-bit size, 1 for a 64-bit size after the type, or 0
+    for "to the end"."""
+    position = start
+    while position < end:
+        file.seek(position)
+        header = file.read(16)
+        if len(header) < 8 or end - position < 8:
+            raise _NotMP4(f"it is cut short at byte {position}")
+        size = int.from_bytes(header[:4], "big")
+        kind = header[4:8]
+        payload = position + 8
+        if size == 1:
+            if len(header) < 16:
+                raise _NotMP4(f"it is cut short at byte {position}")
+            size = int.from_bytes(header[8:16], "big")
+            payload = position + 16
+        elif size == 0:
+            size = end - position
+        if size < payload - position or position + size > end:
+            raise _NotMP4(
+                f"a box at byte {position} claims {size} bytes, more than the "
+                f"{end - position} left (the file is damaged or cut short)"
+            )
+        if top_level and not all(0x20 <= byte < 0x7F for byte in kind):
+            raise _NotMP4(f"byte {position} does not start an MP4 box")
+        yield kind, payload, position + size
+        position += size
+
+
+def _children(file, kind: bytes, start: int, end: int):
+    return [box for box in _boxes(file, start, end) if box[0] == kind]
+
+
+def _has_video_track(file, moov_start: int, moov_end: int) -> bool:
+    for _, trak_start, trak_end in _children(file, b"trak", moov_start, moov_end):
+        for _, mdia_start, mdia_end in _children(file, b"mdia", trak_start, trak_end):
+            for _, hdlr_start, hdlr_end in _children(
+                file, b"hdlr", mdia_start, mdia_end
+            ):
+                # Version and flags (4 bytes), pre_defined (4), handler type.
+                file.seek(hdlr_start + 8)
+                if hdlr_end - hdlr_start >= 12 and file.read(4) == b"vide":
+                    return True
+    return False
+
+
+def _check_mp4_boxes(file) -> None:
+    size = file.size
+    file.seek(0)
+    head = file.read(8)
+    if len(head) < 8 or head[4:8] != b"ftyp":
+        raise _NotMP4("it does not start with an MP4 “ftyp” box")
+    seen = {}
+    for count, (kind, payload, box_end) in enumerate(
+        _boxes(file, 0, size, top_level=True)
+    ):
+        if count == 0:
+            # Major brand, minor version, then compatible brands.
+            file.seek(payload)
+            ftyp = file.read(min(box_end - payload, 256))
+            brands = {ftyp[:4]}
+            brands.update(ftyp[i : i + 4] for i in range(8, len(ftyp) - 3, 4))
+            if not brands & MP4_BRANDS:
+                raise _NotMP4(
+                    "its “ftyp” box names no MP4 brand (a QuickTime or other "
+                    "ISO media file)"
+                )
+        elif count >= MP4_MAX_BOXES:
+            raise _NotMP4(f"it has more than {MP4_MAX_BOXES:,} boxes")
+        seen.setdefault(kind, (payload, box_end))
+    if b"moov" not in seen:
+        raise _NotMP4("it has no “moov” box (the description of its tracks)")
+    if b"mdat" not in seen:
+        raise _NotMP4("it has no “mdat” box (the video data)")
+    if not _has_video_track(file, *seen[b"moov"]):
+        raise _NotMP4("it has no video track (an audio-only file?)")
+
+
 def check_mp4_upload(file) -> None:
     """Refuse (ValidationError) a video over VIDEO_UPLOAD_MAX_BYTES or one
-    whose content is not an MP4 file."""
+    that is not an MP4 video.
+
+    What is checked, over the whole file, by seeking from box header to box
+    header (never reading it all): the file is a sequence of ISO base media
+    boxes (32-bit size, or 64-bit "largesize", or 0 for "to the end of the
+    file"; four printable type letters) that fill it exactly; the first is
+    `ftyp` naming an MP4 brand (MP4_BRANDS); there are a `moov` and an `mdat`
+    box; and `moov` holds a track (`trak/mdia/hdlr`) whose handler type is
+    `vide`. The pictures themselves are not decoded: a file with the right
+    boxes and garbage in `mdat` passes, and shows as a broken video.
+    """
     if file.size > settings.VIDEO_UPLOAD_MAX_BYTES:
         raise _too_big(file, settings.VIDEO_UPLOAD_MAX_BYTES)
-    file.seek(0)
-    head = file.read(64)
-    file.seek(0)
-    box_size = int.from_bytes(head[:4], "big")
-    brands = {head[8:12]}
-    brands.update(head[i : i + 4] for i in range(16, min(box_size, len(head)), 4))
-    if head[4:8] != b"ftyp" or not brands & MP4_BRANDS:
+    try:
+        _check_mp4_boxes(file)
+    except _NotMP4 as reason:
         raise ValidationError(
-            "“%(name)s” is not an MP4 video. Upload an MP4 file (H.264), or "
-            "give a YouTube or Vimeo address instead.",
+            "“%(name)s” is not an MP4 video: %(reason)s. Upload an MP4 file "
+            "(H.264), or give a YouTube or Vimeo address instead.",
             code="not_mp4",
-            params={"name": getattr(file, "name", "") or "file"},
-        )
+            params={"name": getattr(file, "name", "") or "file", "reason": reason},
+        ) from None
+    finally:
+        file.seek(0)
