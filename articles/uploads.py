@@ -24,6 +24,8 @@ IMAGE_FORMATS = {
     "WEBP": ("webp", {"quality": 90}),
     "GIF": ("gif", {}),
 }
+# Larger PNGs are stored quickly compressed, not "optimize"d.
+PNG_OPTIMIZE_MAX_PIXELS = 4_000_000
 # An MP4 names its brands in the "ftyp" box at the start of the file; plain
 # QuickTime ("qt  ") and other ISO media files are not accepted.
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1"}
@@ -46,8 +48,12 @@ def clean_image_upload(file) -> ContentFile:
 
     Refuses (ValidationError) files over IMAGE_UPLOAD_MAX_BYTES, anything that
     is not a JPEG, PNG, WebP or GIF, pictures over IMAGE_UPLOAD_MAX_PIXELS
-    (checked from the header, before decoding, so decompression bombs cost
-    nothing) and truncated or corrupt files.
+    (all frames of an animation together) or decoding to more than
+    IMAGE_UPLOAD_MAX_DECODED_BYTES of pixels in memory (both checked from the
+    header, before decoding, so decompression bombs cost nothing) and
+    truncated or corrupt files. A still picture with a side longer than
+    IMAGE_UPLOAD_MAX_EDGE is kept at that size: renditions are made from the
+    stored original, and none is nearly as large.
     """
     name = getattr(file, "name", "") or "picture"
     if file.size > settings.IMAGE_UPLOAD_MAX_BYTES:
@@ -65,17 +71,22 @@ def clean_image_upload(file) -> ContentFile:
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
             picture = PILImage.open(BytesIO(content))
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
-        raise _too_many_pixels(name) from None
+        raise ValidationError(
+            "“%(name)s” has more than %(pillow)s; the limit is %(limit)s. "
+            "Resize it before uploading.",
+            code="too_many_pixels",
+            params={
+                "name": name,
+                "pillow": _pixels(PILImage.MAX_IMAGE_PIXELS),
+                "limit": _pixels(settings.IMAGE_UPLOAD_MAX_PIXELS),
+            },
+        ) from None
     except Exception:
         raise not_a_picture from None
     with picture:
         if picture.format not in IMAGE_FORMATS:
             raise not_a_picture
-        width, height = picture.size
-        # Every frame of an animation is decoded: count them all.
-        frames = getattr(picture, "n_frames", 1)
-        if width * height * frames > settings.IMAGE_UPLOAD_MAX_PIXELS:
-            raise _too_many_pixels(name, width, height)
+        _check_size(picture, name)
         try:
             cleaned = _reencode(picture)
         except Exception:
@@ -85,20 +96,78 @@ def clean_image_upload(file) -> ContentFile:
     return ContentFile(cleaned, name=f"{stem[:80]}.{extension}")
 
 
-def _too_many_pixels(name: str, width: int = 0, height: int = 0) -> ValidationError:
-    size = f" ({width}×{height})" if width else ""
-    megapixels = settings.IMAGE_UPLOAD_MAX_PIXELS // 1_000_000
-    return ValidationError(
-        "“%(name)s” has too many pixels%(size)s; the limit is %(limit)s "
-        "megapixels. Resize it before uploading.",
-        code="too_many_pixels",
-        params={"name": name, "size": size, "limit": megapixels},
-    )
+def _pixels(count: int) -> str:
+    """ "40 megapixels", "39.7 megapixels", "12,000 pixels"."""
+    if count < 1_000_000:
+        return f"{count:,} pixels"
+    return f"{count / 1_000_000:.1f}".removesuffix(".0") + " megapixels"
+
+
+def _bytes_per_pixel(mode: str, frames: int) -> int:
+    """Bytes a pixel takes in Pillow's memory: one for bilevel, grey and
+    palette pictures, two for 16-bit grey, four for the rest (RGB included).
+    Pillow decodes the frames of an animation after the first in RGB(A)."""
+    if frames > 1 or mode not in ("1", "L", "P") and not mode.startswith("I;16"):
+        return 4
+    return 2 if mode.startswith("I;16") else 1
+
+
+def _fit(size: tuple[int, int], edge: int) -> tuple[int, int]:
+    """`size` shrunk to have no side longer than `edge`."""
+    width, height = size
+    scale = min(1.0, edge / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _check_size(picture: PILImage.Image, name: str) -> None:
+    """Refuse a picture with too many pixels, or whose pixels would take too
+    much memory, from its header; a JPEG is first set to decode at the
+    smallest scale (1/2, 1/4, 1/8) that still covers IMAGE_UPLOAD_MAX_EDGE."""
+    width, height = picture.size
+    # Every frame of an animation is decoded: count them all.
+    frames = getattr(picture, "n_frames", 1)
+    pixels = width * height * frames
+    if pixels > settings.IMAGE_UPLOAD_MAX_PIXELS:
+        if frames > 1:
+            what = (
+                f"{frames} frames of {width}×{height} pixels, {_pixels(pixels)} in all"
+            )
+        else:
+            what = f"{width}×{height} pixels, {_pixels(pixels)}"
+        raise ValidationError(
+            "“%(name)s” has %(what)s; the limit is %(limit)s. Resize it before "
+            "uploading.",
+            code="too_many_pixels",
+            params={
+                "name": name,
+                "what": what,
+                "limit": _pixels(settings.IMAGE_UPLOAD_MAX_PIXELS),
+            },
+        )
+    if picture.format == "JPEG":
+        picture.draft(picture.mode, _fit(picture.size, settings.IMAGE_UPLOAD_MAX_EDGE))
+    width, height = picture.size
+    decoded = width * height * frames * _bytes_per_pixel(picture.mode, frames)
+    if decoded > settings.IMAGE_UPLOAD_MAX_DECODED_BYTES:
+        raise ValidationError(
+            "“%(name)s” decodes to %(decoded)s of pixels (%(what)s); the limit "
+            "is %(limit)s. Resize it before uploading.",
+            code="too_big_decoded",
+            params={
+                "name": name,
+                "decoded": filesizeformat(decoded),
+                "what": f"{frames} frames of {width}×{height} {picture.mode}"
+                if frames > 1
+                else f"{width}×{height} {picture.mode}",
+                "limit": filesizeformat(settings.IMAGE_UPLOAD_MAX_DECODED_BYTES),
+            },
+        )
 
 
 def _reencode(picture: PILImage.Image) -> bytes:
     """The picture saved again in its own format with no metadata but its
-    colour profile; EXIF orientation is applied to the pixels first."""
+    colour profile; EXIF orientation is applied to the pixels first, and a
+    still picture is shrunk to IMAGE_UPLOAD_MAX_EDGE."""
     pil_format = picture.format
     options = dict(IMAGE_FORMATS[pil_format][1])
     if icc_profile := picture.info.get("icc_profile"):
@@ -128,16 +197,32 @@ def _reencode(picture: PILImage.Image) -> bytes:
         )
         return buffer.getvalue()
     picture.load()
+    edge = settings.IMAGE_UPLOAD_MAX_EDGE
+    if max(picture.size) > edge:
+        # In place, so the full-size pixels are freed at once. A palette
+        # picture would be shrunk by dropping pixels; RGBA keeps its look.
+        if picture.mode in ("1", "P"):
+            picture = picture.convert(
+                "RGBA" if picture.has_transparency_data else "RGB"
+            )
+        picture.thumbnail((edge, edge), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
     upright = ImageOps.exif_transpose(picture)
     # Pillow copies info (EXIF, XMP, comments) along; start from bare pixels.
     bare = PILImage.new(upright.mode, upright.size)
     bare.paste(upright)
-    if upright.mode == "P":
-        bare.putpalette(upright.getpalette())
-        if "transparency" in upright.info:
-            options["transparency"] = upright.info["transparency"]
+    del upright
+    if bare.mode == "P":
+        bare.putpalette(picture.getpalette())
+        if "transparency" in picture.info:
+            options["transparency"] = picture.info["transparency"]
     if pil_format == "JPEG" and bare.mode not in ("RGB", "L", "CMYK"):
         bare = bare.convert("RGB")
+    if pil_format == "PNG" and bare.width * bare.height > PNG_OPTIMIZE_MAX_PIXELS:
+        # optimize tries zlib settings for a few per cent, and zlib's best
+        # levels take seconds on a big picture: the file is a fifth larger
+        # at level 1, and renditions are what readers download.
+        options.pop("optimize", None)
+        options["compress_level"] = 1
     bare.save(buffer, pil_format, **options)
     return buffer.getvalue()
 

@@ -117,8 +117,16 @@ def test_uploads_are_readable_by_the_web_server_under_a_strict_umask(editor_clie
             "is not a JPEG, PNG, WebP or GIF picture",
         ),
         ("cut.jpg", image_bytes((640, 480))[:600], "is not a JPEG, PNG"),
-        ("bomb.png", bomb((20000, 20000)), "has too many pixels"),
-        ("huge.png", bomb((8000, 6000)), "has too many pixels (8000×6000)"),
+        (
+            "bomb.png",
+            bomb((20000, 20000)),
+            "has more than 89.5 megapixels; the limit is 40 megapixels.",
+        ),
+        (
+            "huge.png",
+            bomb((8000, 6000)),
+            "has 8000×6000 pixels, 48 megapixels; the limit is 40 megapixels.",
+        ),
     ],
     ids=[
         "text-renamed-jpg",
@@ -183,6 +191,118 @@ def test_animated_gif_keeps_its_frames():
     picture = PILImage.open(BytesIO(cleaned.read()))
     assert picture.n_frames == 3
     assert "comment" not in picture.info
+
+
+# Bounds on the work an upload makes
+
+
+def picture_bytes(size, mode="RGB", pil_format="PNG", frames=1) -> bytes:
+    buffer = BytesIO()
+    pictures = [PILImage.new(mode, size, index * 40) for index in range(frames)]
+    pictures[0].save(
+        buffer, pil_format, save_all=frames > 1, append_images=pictures[1:]
+    )
+    return buffer.getvalue()
+
+
+def cleaned(content: bytes, name: str = "picture.png") -> PILImage.Image:
+    from articles.uploads import clean_image_upload
+
+    stored = clean_image_upload(upload(name, content))
+    return PILImage.open(BytesIO(stored.read()))
+
+
+def refusal(content: bytes, name: str = "picture.png") -> str:
+    from articles.uploads import clean_image_upload
+
+    with pytest.raises(ValidationError) as refused:
+        clean_image_upload(upload(name, content))
+    return refused.value.messages[0]
+
+
+def test_pixel_limit_counts_the_pixels_and_says_how_many(settings):
+    settings.IMAGE_UPLOAD_MAX_PIXELS = 10_000
+    assert cleaned(picture_bytes((100, 100))).size == (100, 100)
+    assert refusal(picture_bytes((101, 100))) == (
+        "“picture.png” has 101×100 pixels, 10,100 pixels; the limit is 10,000 "
+        "pixels. Resize it before uploading."
+    )
+
+
+def test_pixel_limit_counts_every_frame_of_an_animation(settings):
+    settings.IMAGE_UPLOAD_MAX_PIXELS = 10_000
+    assert cleaned(picture_bytes((70, 70), "L", "GIF", frames=2)).n_frames == 2
+    assert refusal(picture_bytes((60, 60), "L", "GIF", frames=3), "a.gif") == (
+        "“a.gif” has 3 frames of 60×60 pixels, 10,800 pixels in all; the limit "
+        "is 10,000 pixels. Resize it before uploading."
+    )
+
+
+def test_sixty_frames_of_a_megapixel_are_refused_in_megapixels():
+    from articles.uploads import _pixels
+
+    assert _pixels(60 * 1000 * 1000) == "60 megapixels"
+    assert _pixels(6300 * 6300) == "39.7 megapixels"
+
+
+def test_decoded_size_limit_counts_bytes_per_pixel_and_says_how_many(settings):
+    settings.IMAGE_UPLOAD_MAX_DECODED_BYTES = 40_000
+    # Colour takes four bytes a pixel in memory, grey one.
+    assert cleaned(picture_bytes((100, 100))).size == (100, 100)
+    assert cleaned(picture_bytes((200, 200), "L")).size == (200, 200)
+    assert refusal(picture_bytes((101, 100), "RGBA")) == (
+        "“picture.png” decodes to 39.5\xa0KB of pixels (101×100 RGBA); the "
+        "limit is 39.1\xa0KB. Resize it before uploading."
+    )
+    assert "decodes to 39.3\xa0KB of pixels (201×200 L)" in refusal(
+        picture_bytes((201, 200), "L")
+    )
+
+
+def test_decoded_size_limit_counts_the_frames_of_an_animation(settings):
+    settings.IMAGE_UPLOAD_MAX_DECODED_BYTES = 40_000
+    assert cleaned(picture_bytes((50, 50), "L", "GIF", frames=4)).n_frames == 4
+    assert refusal(picture_bytes((50, 50), "L", "GIF", frames=5), "a.gif") == (
+        "“a.gif” decodes to 48.8\xa0KB of pixels (5 frames of 50×50 P); the "
+        "limit is 39.1\xa0KB. Resize it before uploading."
+    )
+
+
+def test_a_big_jpeg_is_decoded_small_enough_for_the_longest_side(settings):
+    settings.IMAGE_UPLOAD_MAX_DECODED_BYTES = 40_000
+    settings.IMAGE_UPLOAD_MAX_EDGE = 100
+    # 400×400 is 640 KB decoded in full; a JPEG decodes at a quarter scale.
+    jpeg = cleaned(image_bytes((400, 400)), "photo.jpg")
+    assert (jpeg.format, jpeg.size) == ("JPEG", (100, 100))
+    assert "decodes to 625.0\xa0KB of pixels (400×400 RGB)" in refusal(
+        picture_bytes((400, 400))
+    )
+
+
+def test_a_still_picture_is_stored_no_longer_than_the_longest_side(
+    settings, editor_client
+):
+    settings.IMAGE_UPLOAD_MAX_EDGE = 200
+    assert cleaned(picture_bytes((600, 300))).size == (200, 100)
+    assert cleaned(picture_bytes((150, 300), "P")).size == (100, 200)
+    assert cleaned(picture_bytes((200, 120))).size == (200, 120)
+    # Animations keep their size: every frame would need it.
+    assert cleaned(picture_bytes((300, 100), "L", "GIF", frames=2)).size == (300, 100)
+    content = picture_bytes((800, 400), "RGBA")
+    response = editor_client.post(IMAGE_ADD, image_form(upload("wide.png", content)))
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert (image.width, image.height) == (200, 100)
+    assert [entry["width"] for entry in image.renditions] == [200]
+
+
+def test_the_admin_says_what_is_too_big(settings, editor_client):
+    settings.IMAGE_UPLOAD_MAX_PIXELS = 10_000
+    content = picture_bytes((60, 60), "L", "GIF", frames=3)
+    response = editor_client.post(IMAGE_ADD, image_form(upload("a.gif", content)))
+    assert response.status_code == 200
+    assert "has 3 frames of 60×60 pixels, 10,800 pixels in all" in errors_of(response)
+    assert stored_files() == set()
 
 
 # Renditions and the focal point
