@@ -1,11 +1,12 @@
 """The Content-Security-Policy header on every page but the admin's, and
-the refusal of NUL characters in requests.
+the refusal of input no page can use (NUL characters, huge integers).
 
 The policy is fixed (no nonces, no per-view changes), so it is joined once
 here. django-csp builds it again for every response, which measured 50 µs a
 request: a sixth of what a page from the page cache costs.
 """
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -33,17 +34,32 @@ def content_security_policy(
     return middleware
 
 
-def refuse_null_characters(
+# A decimal integer, possibly one of several ("1,2,3" for __in lookups).
+_INTEGERS = re.compile(r"[-+]?[0-9]+(,[-+]?[0-9]+)*")
+_INT64 = range(-(2**63), 2**63)
+
+
+def _out_of_range(value: str) -> bool:
+    return bool(_INTEGERS.fullmatch(value)) and any(
+        int(number) not in _INT64 for number in value.split(",")
+    )
+
+
+def refuse_unusable_input(
     get_response: Callable[[HttpRequest], HttpResponse],
 ) -> Callable[[HttpRequest], HttpResponse]:
-    """Answer 400 Bad Request to a NUL character in the path, the query
-    string, a cookie or (outside the admin) form data.
+    """Answer 400 Bad Request to what no page can use and the database
+    would refuse with an error (a 500) rather than an answer:
 
-    No browser sends one; PostgreSQL refuses NUL in text, so one reaching a
-    query (a changelist filter, the admin's autocomplete, a session cookie)
-    would be a 500. The admin's own forms are left to say so field by field
-    ("Null characters are not allowed."), keeping the editor's text, as
-    Django's CharField does.
+    - a NUL character in the path, the query string, a cookie or (outside
+      the admin) form data. No browser sends one; PostgreSQL refuses NUL in
+      text. The admin's own forms are left to say so field by field ("Null
+      characters are not allowed."), keeping the editor's text, as Django's
+      CharField does;
+    - in the admin's lists, a filter value that is an integer beyond 64 bits
+      (?section=99999999999999999999): SQLite cannot take it, and Django
+      checks the range only for some lookups. The search box (q) may hold
+      any number.
     """
     admin_prefix = f"/{settings.ADMIN_URL}"
 
@@ -53,16 +69,20 @@ def refuse_null_characters(
             for name, values in data.lists()
         )
 
+    def huge_filter(data) -> bool:
+        return any(
+            name != "q" and any(_out_of_range(value) for value in values)
+            for name, values in data.lists()
+        )
+
     def middleware(request: HttpRequest) -> HttpResponse:
+        in_admin = request.path_info.startswith(admin_prefix)
         if (
             "\x00" in request.path_info
             or has_null(request.GET)
             or any("\x00" in name + value for name, value in request.COOKIES.items())
-            or (
-                request.method == "POST"
-                and not request.path_info.startswith(admin_prefix)
-                and has_null(request.POST)
-            )
+            or (request.method == "POST" and not in_admin and has_null(request.POST))
+            or (in_admin and huge_filter(request.GET))
         ):
             return bad_request(request, None)
         return get_response(request)

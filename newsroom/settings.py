@@ -131,9 +131,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "newsroom.requestlog.RequestLogMiddleware",
-    # 400 for a NUL character in the request, before any of it reaches a
-    # query (PostgreSQL refuses NUL in text); see newsroom/security.py.
-    "newsroom.security.refuse_null_characters",
+    # 400 for a NUL character in the request, or a huge integer in an admin
+    # filter, before it reaches a query (the database would raise an error
+    # rather than answer); see newsroom/security.py.
+    "newsroom.security.refuse_unusable_input",
     "django.middleware.security.SecurityMiddleware",
     "newsroom.security.content_security_policy",
     # Anonymous readers' pages from the page cache; see articles/pagecache.py.

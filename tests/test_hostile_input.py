@@ -242,3 +242,33 @@ def test_the_admin_refuses_a_javascript_address_for_a_source(editor_client):
     assert response.status_code == 200
     assert "Enter a web address starting with https:// or http://." in response.text
     assert not Source.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "section=9223372036854775808",
+        "section__id__exact=-9223372036854775809",
+        "regions__id__in=1,99999999999999999999",
+    ],
+)
+def test_an_integer_beyond_64_bits_in_an_admin_filter_answers_bad_request(
+    editor_client, query
+):
+    editor_client.raise_request_exception = False
+    response = editor_client.get(f"{ADMIN}articles/article/?{query}")
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_integers_in_range_and_any_search_still_work_in_the_admin(editor_client):
+    story = make_article()
+    section = f"section__id__exact={story.section_id}"
+    response = editor_client.get(f"{ADMIN}articles/article/?{section}")
+    assert response.status_code == 200
+    assert story.headline in response.text
+    biggest = f"section__id__exact={2**63 - 1}"
+    assert editor_client.get(f"{ADMIN}articles/article/?{biggest}").status_code == 200
+    search = editor_client.get(f"{ADMIN}articles/article/?q=99999999999999999999")
+    assert search.status_code == 200
