@@ -272,3 +272,16 @@ def test_integers_in_range_and_any_search_still_work_in_the_admin(editor_client)
     assert editor_client.get(f"{ADMIN}articles/article/?{biggest}").status_code == 200
     search = editor_client.get(f"{ADMIN}articles/article/?q=99999999999999999999")
     assert search.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_400_page_falls_back_to_a_plain_one_when_it_cannot_be_drawn(
+    quiet_client, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise ValueError("Missing staticfiles manifest entry")
+
+    monkeypatch.setattr("django.views.defaults.loader.get_template", broken)
+    response = quiet_client.get("/search/?q=%00")
+    assert response.status_code == 400
+    assert response.text == "<h1>Bad request (400)</h1>"
