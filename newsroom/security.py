@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views import defaults
 
@@ -60,6 +61,10 @@ def _out_of_range(value: str) -> bool:
     )
 
 
+def _is_int64(value: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[0-9]{1,19}", value)) and int(value) in _INT64
+
+
 def refuse_unusable_input(
     get_response: Callable[[HttpRequest], HttpResponse],
 ) -> Callable[[HttpRequest], HttpResponse]:
@@ -74,7 +79,10 @@ def refuse_unusable_input(
     - in the admin's lists, a filter value that is an integer beyond 64 bits
       (?section=99999999999999999999): SQLite cannot take it, and Django
       checks the range only for some lookups. The search box (q) may hold
-      any number.
+      any number;
+    - an admin action on rows whose ids are not 64-bit integers (every
+      model in this admin has integer ids): Django's admin passes them to
+      the database unchecked.
     """
     admin_prefix = f"/{settings.ADMIN_URL}"
 
@@ -98,6 +106,11 @@ def refuse_unusable_input(
             or any("\x00" in name + value for name, value in request.COOKIES.items())
             or (request.method == "POST" and not in_admin and has_null(request.POST))
             or (in_admin and huge_filter(request.GET))
+            or (
+                in_admin
+                and request.method == "POST"
+                and not all(map(_is_int64, request.POST.getlist(ACTION_CHECKBOX_NAME)))
+            )
         ):
             return bad_request(request, None)
         return get_response(request)

@@ -285,3 +285,30 @@ def test_the_400_page_falls_back_to_a_plain_one_when_it_cannot_be_drawn(
     response = quiet_client.get("/search/?q=%00")
     assert response.status_code == 400
     assert response.text == "<h1>Bad request (400)</h1>"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selected", ["abc", "\x00", "99999999999999999999999", ""])
+def test_an_admin_action_on_ids_that_are_not_integers_answers_bad_request(
+    editor_client, selected
+):
+    story = make_article()
+    editor_client.raise_request_exception = False
+    response = editor_client.post(
+        f"{ADMIN}articles/article/",
+        {"action": "delete_selected", "_selected_action": [str(story.pk), selected]},
+    )
+    assert response.status_code == 400
+    assert Article.objects.filter(pk=story.pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_admin_action_on_real_ids_still_asks_to_confirm(editor_client):
+    story = make_article()
+    response = editor_client.post(
+        f"{ADMIN}articles/article/",
+        {"action": "delete_selected", "_selected_action": [str(story.pk)]},
+    )
+    assert response.status_code == 200
+    assert "<title>Delete multiple objects" in response.text
+    assert Article.objects.filter(pk=story.pk).exists()
