@@ -1,4 +1,5 @@
-"""Story body HTML: sanitising on save and splitting into top-level blocks."""
+"""Story body HTML: sanitising on save and splitting into top-level blocks;
+and addresses checked before they become links."""
 
 import re
 
@@ -17,6 +18,12 @@ ALLOWED_ATTRIBUTES = {
 }
 VOID_TAGS = {"br", "hr"}
 
+# Browsers drop spaces and control characters around an address, and tabs and
+# newlines anywhere in it, before reading its scheme (WHATWG URL standard):
+# " java\tscript:" is a javascript: address.
+_URL_EDGES = "".join(chr(code) for code in range(0x21))
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 
 
@@ -30,6 +37,19 @@ def sanitize(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     ).strip()
+
+
+def safe_url(url: str | None) -> str:
+    """`url` if it is safe in a link: an http or https address, or a path on
+    this site ("/news/..."); "" for anything else (javascript:, data:,
+    vbscript:, a relative word), so templates show the text without a link.
+
+    Models refuse such addresses (full_clean, the admin), but rows written
+    by an import or a script never went through it."""
+    url = _URL_IGNORED.sub("", url or "").strip(_URL_EDGES)
+    if url.lower().startswith(("https://", "http://", "/")):
+        return url
+    return ""
 
 
 def split_blocks(html: str) -> list[str]:

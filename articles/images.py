@@ -23,6 +23,9 @@ SLOTS = {
     "lead": (16 / 9, (640, 960, 1280, 1920)),
 }
 
+# The widest rendition, and the height of the widest 16:9 lead crop.
+DRAFT_SIZE = (RENDITION_WIDTHS[-1], round(SLOTS["lead"][1][-1] * 9 / 16))
+
 
 def _read(file) -> tuple[bytes, str]:
     """The file's bytes and the storage folder named after their hash.
@@ -44,6 +47,9 @@ def _read(file) -> tuple[bytes, str]:
 def _open_rgb(content: bytes) -> PILImage.Image:
     """The first frame, upright (EXIF orientation applied), in RGB on white."""
     with PILImage.open(BytesIO(content)) as original:
+        # A JPEG decodes at 1/2, 1/4 or 1/8 scale where that still covers
+        # the largest rendition and lead crop: far less memory and time.
+        original.draft("RGB", DRAFT_SIZE)
         image = ImageOps.exif_transpose(original)
         if image.mode not in ("RGB", "L"):
             background = PILImage.new("RGB", image.size, "white")

@@ -3,8 +3,10 @@
 Readers' pages are rendered with Jinja2, several times faster than Django's
 template language for pages made of many story cards; the admin keeps
 Django's templates. The filters are the ones in templatetags/articles_tags.py,
-plus Django's date formatting (in the site's time zone, as Django's `date`
-filter does) and its `url`, `static` and `querystring` helpers.
+plus `safe_url` (articles/html.py) for every address stored in the database
+that becomes a link, Django's date formatting (in the site's time zone, as
+Django's `date` filter does) and its `url`, `static` and `querystring`
+helpers.
 """
 
 from datetime import datetime
@@ -16,6 +18,7 @@ from django.urls import reverse
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
+from .html import safe_url
 from .models import remembered_reverse
 from .templatetags import articles_tags
 
@@ -61,6 +64,7 @@ def environment(**options) -> Environment:
         rendition_url=articles_tags.rendition_url,
         absolute_url=articles_tags.absolute_url,
         json_ld=articles_tags.json_ld,
+        safe_url=safe_url,
         linebreaksbr=defaultfilters.linebreaksbr,
         pluralize=defaultfilters.pluralize,
         truncatewords=defaultfilters.truncatewords,

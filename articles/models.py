@@ -1,11 +1,16 @@
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
+from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
-from django.core.validators import FileExtensionValidator, MaxValueValidator
+from django.core.validators import (
+    FileExtensionValidator,
+    MaxValueValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import F, Q
 from django.dispatch import receiver
@@ -41,6 +46,31 @@ def _remembered_reverse(prefix: str, name: str, kwargs: tuple) -> str:
 def forget_addresses(setting: str, **kwargs) -> None:
     if setting == "ROOT_URLCONF":
         _remembered_reverse.cache_clear()
+
+
+# Addresses readers follow: the web only. Django's URLField also takes ftp://;
+# javascript:, data: and the like it refuses, and so does this.
+web_address = URLValidator(
+    schemes=["http", "https"],
+    message="Enter a web address starting with https:// or http://.",
+)
+
+
+class WebAddressFormField(forms.URLField):
+    default_validators = [web_address]
+    # A form field's own message for a code wins over its validators'.
+    default_error_messages = {"invalid": web_address.message}
+
+
+class WebAddressField(models.URLField):
+    """A URLField taking only http and https addresses, in full_clean() and
+    in forms (the admin). Templates still pass stored addresses through
+    safe_url: rows written without full_clean() never met this check."""
+
+    default_validators = [web_address]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": WebAddressFormField, **kwargs})
 
 
 class Section(models.Model):
@@ -88,7 +118,7 @@ class Source(models.Model):
     name = models.CharField(
         max_length=120, unique=True, help_text="Shown as “Source: …” under a story."
     )
-    url = models.URLField(blank=True, help_text="The agency's or outlet's website.")
+    url = WebAddressField(blank=True, help_text="The agency's or outlet's website.")
 
     class Meta:
         ordering = ["name"]
@@ -267,7 +297,7 @@ class Article(models.Model):
         blank=True,
         help_text="Caption for this story only; leave empty to use the image's.",
     )
-    video_url = models.URLField(
+    video_url = WebAddressField(
         blank=True,
         help_text="YouTube or Vimeo page address, e.g. "
         "https://www.youtube.com/watch?v=…",
@@ -447,7 +477,9 @@ class Article(models.Model):
         Uses the `read_more` links loaded by `load_parts()`; without them
         this runs a query. A link placed past the last block goes after it.
         """
-        blocks = split_blocks(self.body)
+        # Sanitised again: save() did it, but an import (bulk_create,
+        # update()) may have stored a body without save().
+        blocks = split_blocks(sanitize(self.body))
         pairs = [(block, []) for block in blocks]
         links = getattr(self, "read_more", None)
         for link in self.read_more_links.all() if links is None else links:
@@ -523,7 +555,7 @@ class SeeAlsoLink(models.Model):
         related_name="see_also_backlinks",
         help_text="A story on this site…",
     )
-    url = models.URLField(blank=True, help_text="…or a page elsewhere.")
+    url = WebAddressField(blank=True, help_text="…or a page elsewhere.")
     title = models.CharField(
         max_length=255, blank=True, help_text="Link text for a page elsewhere."
     )

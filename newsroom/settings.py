@@ -152,6 +152,10 @@ MIDDLEWARE = [
     "newsroom.outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "newsroom.security.content_security_policy",
+    # 400 for a NUL character in the request, or a huge integer in an admin
+    # filter, before it reaches a query (the database would raise an error
+    # rather than answer); see newsroom/security.py.
+    "newsroom.security.refuse_unusable_input",
     # Anonymous readers' pages from the page cache; see articles/pagecache.py.
     "articles.pagecache.PageCacheMiddleware",
     "accounts.sessions.SessionMiddleware",
@@ -575,9 +579,19 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Limits on files uploaded in the admin, checked by articles/uploads.py. The
-# pixel limit refuses decompression bombs before Pillow decodes them.
+# pixel limit (all frames of a GIF together) and the decoded-size limit (the
+# pixels in a worker's memory: four bytes each in colour, one in grey or a
+# palette) refuse decompression bombs before Pillow decodes them; the default
+# memory budget is what 40 megapixels in colour take, lower it for small
+# workers. A still
+# picture with a longer side than IMAGE_UPLOAD_MAX_EDGE is stored at that
+# size (renditions go up to 1920 pixels wide).
 IMAGE_UPLOAD_MAX_BYTES = env_int("IMAGE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_PIXELS = env_int("IMAGE_UPLOAD_MAX_PIXELS", 40_000_000)
+IMAGE_UPLOAD_MAX_DECODED_BYTES = env_int(
+    "IMAGE_UPLOAD_MAX_DECODED_BYTES", 160 * 1024 * 1024
+)
+IMAGE_UPLOAD_MAX_EDGE = env_int("IMAGE_UPLOAD_MAX_EDGE", 3840)
 VIDEO_UPLOAD_MAX_BYTES = env_int("VIDEO_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 
 # Production hardening; `manage.py check --deploy` stays clean with these.

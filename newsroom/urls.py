@@ -12,6 +12,8 @@ admin.site.site_header = "Pakistan Christian TV newsroom"
 admin.site.site_title = "PCTV newsroom"
 admin.site.index_title = "Stories and media"
 
+handler400 = "newsroom.security.bad_request"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -2,17 +2,21 @@
 stripped; MP4 videos with a poster; several gallery photos at once."""
 
 import os
+import random
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
 from articles.models import Article, GalleryImage, Image
+from articles.uploads import check_mp4_upload
 
 from .factories import image_bytes, make_article, make_image, make_section
 from .test_workflow import edit_form, publish_fields, writer_form
@@ -113,8 +117,16 @@ def test_uploads_are_readable_by_the_web_server_under_a_strict_umask(editor_clie
             "is not a JPEG, PNG, WebP or GIF picture",
         ),
         ("cut.jpg", image_bytes((640, 480))[:600], "is not a JPEG, PNG"),
-        ("bomb.png", bomb((20000, 20000)), "has too many pixels"),
-        ("huge.png", bomb((8000, 6000)), "has too many pixels (8000×6000)"),
+        (
+            "bomb.png",
+            bomb((20000, 20000)),
+            "has more than 89.5 megapixels; the limit is 40 megapixels.",
+        ),
+        (
+            "huge.png",
+            bomb((8000, 6000)),
+            "has 8000×6000 pixels, 48 megapixels; the limit is 40 megapixels.",
+        ),
     ],
     ids=[
         "text-renamed-jpg",
@@ -181,6 +193,118 @@ def test_animated_gif_keeps_its_frames():
     assert "comment" not in picture.info
 
 
+# Bounds on the work an upload makes
+
+
+def picture_bytes(size, mode="RGB", pil_format="PNG", frames=1) -> bytes:
+    buffer = BytesIO()
+    pictures = [PILImage.new(mode, size, index * 40) for index in range(frames)]
+    pictures[0].save(
+        buffer, pil_format, save_all=frames > 1, append_images=pictures[1:]
+    )
+    return buffer.getvalue()
+
+
+def cleaned(content: bytes, name: str = "picture.png") -> PILImage.Image:
+    from articles.uploads import clean_image_upload
+
+    stored = clean_image_upload(upload(name, content))
+    return PILImage.open(BytesIO(stored.read()))
+
+
+def refusal(content: bytes, name: str = "picture.png") -> str:
+    from articles.uploads import clean_image_upload
+
+    with pytest.raises(ValidationError) as refused:
+        clean_image_upload(upload(name, content))
+    return refused.value.messages[0]
+
+
+def test_pixel_limit_counts_the_pixels_and_says_how_many(settings):
+    settings.IMAGE_UPLOAD_MAX_PIXELS = 10_000
+    assert cleaned(picture_bytes((100, 100))).size == (100, 100)
+    assert refusal(picture_bytes((101, 100))) == (
+        "“picture.png” has 101×100 pixels, 10,100 pixels; the limit is 10,000 "
+        "pixels. Resize it before uploading."
+    )
+
+
+def test_pixel_limit_counts_every_frame_of_an_animation(settings):
+    settings.IMAGE_UPLOAD_MAX_PIXELS = 10_000
+    assert cleaned(picture_bytes((70, 70), "L", "GIF", frames=2)).n_frames == 2
+    assert refusal(picture_bytes((60, 60), "L", "GIF", frames=3), "a.gif") == (
+        "“a.gif” has 3 frames of 60×60 pixels, 10,800 pixels in all; the limit "
+        "is 10,000 pixels. Resize it before uploading."
+    )
+
+
+def test_sixty_frames_of_a_megapixel_are_refused_in_megapixels():
+    from articles.uploads import _pixels
+
+    assert _pixels(60 * 1000 * 1000) == "60 megapixels"
+    assert _pixels(6300 * 6300) == "39.7 megapixels"
+
+
+def test_decoded_size_limit_counts_bytes_per_pixel_and_says_how_many(settings):
+    settings.IMAGE_UPLOAD_MAX_DECODED_BYTES = 40_000
+    # Colour takes four bytes a pixel in memory, grey one.
+    assert cleaned(picture_bytes((100, 100))).size == (100, 100)
+    assert cleaned(picture_bytes((200, 200), "L")).size == (200, 200)
+    assert refusal(picture_bytes((101, 100), "RGBA")) == (
+        "“picture.png” decodes to 39.5\xa0KB of pixels (101×100 RGBA); the "
+        "limit is 39.1\xa0KB. Resize it before uploading."
+    )
+    assert "decodes to 39.3\xa0KB of pixels (201×200 L)" in refusal(
+        picture_bytes((201, 200), "L")
+    )
+
+
+def test_decoded_size_limit_counts_the_frames_of_an_animation(settings):
+    settings.IMAGE_UPLOAD_MAX_DECODED_BYTES = 40_000
+    assert cleaned(picture_bytes((50, 50), "L", "GIF", frames=4)).n_frames == 4
+    assert refusal(picture_bytes((50, 50), "L", "GIF", frames=5), "a.gif") == (
+        "“a.gif” decodes to 48.8\xa0KB of pixels (5 frames of 50×50 P); the "
+        "limit is 39.1\xa0KB. Resize it before uploading."
+    )
+
+
+def test_a_big_jpeg_is_decoded_small_enough_for_the_longest_side(settings):
+    settings.IMAGE_UPLOAD_MAX_DECODED_BYTES = 40_000
+    settings.IMAGE_UPLOAD_MAX_EDGE = 100
+    # 400×400 is 640 KB decoded in full; a JPEG decodes at a quarter scale.
+    jpeg = cleaned(image_bytes((400, 400)), "photo.jpg")
+    assert (jpeg.format, jpeg.size) == ("JPEG", (100, 100))
+    assert "decodes to 625.0\xa0KB of pixels (400×400 RGB)" in refusal(
+        picture_bytes((400, 400))
+    )
+
+
+def test_a_still_picture_is_stored_no_longer_than_the_longest_side(
+    settings, editor_client
+):
+    settings.IMAGE_UPLOAD_MAX_EDGE = 200
+    assert cleaned(picture_bytes((600, 300))).size == (200, 100)
+    assert cleaned(picture_bytes((150, 300), "P")).size == (100, 200)
+    assert cleaned(picture_bytes((200, 120))).size == (200, 120)
+    # Animations keep their size: every frame would need it.
+    assert cleaned(picture_bytes((300, 100), "L", "GIF", frames=2)).size == (300, 100)
+    content = picture_bytes((800, 400), "RGBA")
+    response = editor_client.post(IMAGE_ADD, image_form(upload("wide.png", content)))
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert (image.width, image.height) == (200, 100)
+    assert [entry["width"] for entry in image.renditions] == [200]
+
+
+def test_the_admin_says_what_is_too_big(settings, editor_client):
+    settings.IMAGE_UPLOAD_MAX_PIXELS = 10_000
+    content = picture_bytes((60, 60), "L", "GIF", frames=3)
+    response = editor_client.post(IMAGE_ADD, image_form(upload("a.gif", content)))
+    assert response.status_code == 200
+    assert "has 3 frames of 60×60 pixels, 10,800 pixels in all" in errors_of(response)
+    assert stored_files() == set()
+
+
 # Renditions and the focal point
 
 
@@ -242,9 +366,26 @@ def test_crop_box_stays_inside_the_picture():
 # Video
 
 
-def mp4_bytes(brand: bytes = b"mp42") -> bytes:
-    ftyp = b"\x00\x00\x00\x18ftyp" + brand + b"\x00\x00\x00\x00" + brand + b"isom"
-    return ftyp + b"\x00\x00\x00\x08free" + b"\x00\x00\x00\x10mdat" + bytes(8)
+# Recorded in Chromium (MediaRecorder, a canvas and an oscillator): a
+# 64x48 H.264 clip of 0.7 s, fragmented as browsers write MP4, and an
+# audio-only MP4 of 0.4 s.
+FILES = Path(__file__).parent / "files"
+REAL_MP4 = (FILES / "chromium-h264.mp4").read_bytes()
+AUDIO_ONLY_MP4 = (FILES / "chromium-audio-only.mp4").read_bytes()
+
+
+def box(kind: bytes, payload: bytes = b"") -> bytes:
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+def mp4_bytes(brand: bytes = b"mp42", handler: bytes = b"vide", mdat=True) -> bytes:
+    """The smallest file with an MP4's boxes: ftyp, a moov with one track
+    whose handler is `handler`, and an mdat."""
+    ftyp = box(b"ftyp", brand + bytes(4) + brand + b"isom")
+    hdlr = box(b"hdlr", bytes(8) + handler + bytes(12) + b"Track\x00")
+    mdia = box(b"mdia", box(b"mdhd", bytes(24)) + hdlr + box(b"minf"))
+    moov = box(b"moov", box(b"mvhd", bytes(100)) + box(b"trak", mdia))
+    return ftyp + moov + (box(b"mdat", bytes(16)) if mdat else b"")
 
 
 def video_form(section, **overrides) -> dict:
@@ -394,3 +535,96 @@ def test_replacing_the_file_makes_new_renditions_and_crops(editor_client):
     new = {image.renditions[0]["jpeg"], image.crops["card"][0]["jpeg"]}
     assert not old & new
     assert centre_colour(image.crops["card"][0]["jpeg"])[2] > 150
+
+
+def check(content: bytes, name: str = "clip.mp4") -> None:
+    check_mp4_upload(upload(name, content, "video/mp4"))
+
+
+def test_a_real_mp4_recorded_by_a_browser_is_a_video():
+    check(REAL_MP4)
+
+
+def test_mp4_boxes_with_a_video_track_are_a_video():
+    check(mp4_bytes())
+    # A 64-bit size and a last box running to the end of the file are valid.
+    mdat = (1).to_bytes(4, "big") + b"mdat" + (16 + 8).to_bytes(8, "big") + bytes(8)
+    check(mp4_bytes(mdat=False) + mdat)
+    check(mp4_bytes(mdat=False) + bytes(4) + b"mdat" + bytes(100))
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            box(b"ftyp", b"isom" + bytes(4) + b"isom") + b"<html><script>x</script>",
+            "a box at byte 20 claims 1013478509 bytes, more than the 24 left",
+        ),
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "it does not start with an MP4 “ftyp” box"),
+        (random.Random(16).randbytes(4096), "it does not start with an MP4 “ftyp” box"),
+        (
+            box(b"ftyp", b"isom" + bytes(4) + b"isom") + box(b"\x00\x01\x02\x03"),
+            "byte 20 does not start an MP4 box",
+        ),
+        (REAL_MP4[:-10], "claims 76 bytes, more than the 66 left"),
+        (mp4_bytes() + b"\x00\x00", "it is cut short at byte 258"),
+        (mp4_bytes(mdat=False), "it has no “mdat” box (the video data)"),
+        (
+            box(b"ftyp", b"mp42" + bytes(4) + b"mp42") + box(b"mdat", bytes(8)),
+            "it has no “moov” box",
+        ),
+        (mp4_bytes(handler=b"soun"), "it has no video track (an audio-only file?)"),
+        (AUDIO_ONLY_MP4, "it has no video track (an audio-only file?)"),
+        (
+            box(b"ftyp", b"qt  " + bytes(4) + b"qt  ") + box(b"moov") + box(b"mdat"),
+            "its “ftyp” box names no MP4 brand",
+        ),
+    ],
+    ids=[
+        "ftyp-then-html",
+        "png",
+        "random",
+        "unprintable-type",
+        "truncated",
+        "trailing-bytes",
+        "no-mdat",
+        "no-moov",
+        "sound-track-only",
+        "real-audio-only",
+        "quicktime",
+    ],
+)
+def test_what_is_not_an_mp4_video_is_refused_saying_why(content, reason):
+    with pytest.raises(ValidationError) as refused:
+        check(content)
+    message = refused.value.messages[0]
+    assert message.startswith("“clip.mp4” is not an MP4 video: ")
+    assert reason in message
+
+
+def test_a_file_of_countless_tiny_boxes_is_refused_without_walking_them_all(
+    monkeypatch,
+):
+    monkeypatch.setattr("articles.uploads.MP4_MAX_BOXES", 50)
+    # ftyp, moov and mdat, and the free boxes.
+    check(mp4_bytes() + box(b"free") * 47)
+    with pytest.raises(ValidationError, match="it has more than 50 boxes"):
+        check(mp4_bytes() + box(b"free") * 48)
+
+
+def test_a_large_video_is_checked_without_reading_it_all(tmp_path):
+    path = tmp_path / "big.mp4"
+    with path.open("wb") as out:
+        out.write(mp4_bytes(mdat=False))
+        out.write((50 * 2**20 + 8).to_bytes(4, "big") + b"mdat")
+        out.truncate(out.tell() + 50 * 2**20)
+    reads = []
+
+    class Counting(File):
+        def read(self, size=-1):
+            reads.append(size)
+            return super().read(size)
+
+    with path.open("rb") as handle:
+        check_mp4_upload(Counting(handle, name="big.mp4"))
+    assert all(0 < size <= 256 for size in reads)
