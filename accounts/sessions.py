@@ -13,6 +13,7 @@ import time
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.signals import user_logged_in
+from django.db import DatabaseError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -52,7 +53,12 @@ class SessionMiddleware(QSessionMiddleware):
         # Only a session this request read (a signed-in one): readers have
         # none, and their pages must stay free of cookies.
         if session is not None and session.accessed and not session.is_empty():
-            stamp(session)
+            try:
+                stamp(session)
+            except DatabaseError:
+                # The database is down: the session cannot be read, and the
+                # outage page (newsroom/outage.py) is the answer already.
+                pass
         return super().process_response(request, response)
 
 
