@@ -31,7 +31,7 @@ from .models import (
     SeeAlsoLink,
     Source,
 )
-from .roles import PUBLISH_PERMISSION
+from .roles import may_publish
 from .templatetags.articles_tags import rendition_url
 
 
@@ -148,10 +148,6 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description="Size")
     def size(self, obj: Image) -> str:
         return f"{obj.width}×{obj.height}"
-
-
-def can_publish(request: HttpRequest) -> bool:
-    return request.user.has_perm(PUBLISH_PERMISSION)
 
 
 class BylineInline(admin.TabularInline):
@@ -288,14 +284,14 @@ class ArticleAdmin(VersionAdmin):
     # Who sees and edits what.
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
-        return can_publish(request)
+        return may_publish(request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Article.objects.for_staff(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         allowed = super().has_view_permission(request, obj)
-        if obj is None or not allowed or can_publish(request):
+        if obj is None or not allowed or may_publish(request.user):
             return allowed
         return (
             obj.created_by_id == request.user.pk or obj.status == obj.Status.PUBLISHED
@@ -303,7 +299,7 @@ class ArticleAdmin(VersionAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         allowed = super().has_change_permission(request, obj)
-        if obj is None or not allowed or can_publish(request):
+        if obj is None or not allowed or may_publish(request.user):
             return allowed
         return obj.created_by_id == request.user.pk and obj.status in (
             obj.Status.DRAFT,
@@ -317,7 +313,7 @@ class ArticleAdmin(VersionAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         readonly = ["updated_at", "created_by", "created_at", "modified_at"]
-        if not can_publish(request):
+        if not may_publish(request.user):
             readonly += PUBLISHING_FIELDS
         return readonly
 
@@ -331,7 +327,7 @@ class ArticleAdmin(VersionAdmin):
             ("created_by", "created_at", "modified_at"),
             "loaded_modified_at",
         ]
-        if not can_publish(request):
+        if not may_publish(request.user):
             publishing[2] = "updated_at"
         return [
             ("Story", {"fields": ["headline", "slug", "standfirst", "body", "kind"]}),
@@ -358,7 +354,7 @@ class ArticleAdmin(VersionAdmin):
 
     def get_changelist_instance(self, request: HttpRequest):
         changelist = super().get_changelist_instance(request)
-        if not can_publish(request):
+        if not may_publish(request.user):
             # Front-page ranks are curation: writers get plain text, and a
             # forged "_save" POST finds no formset to save.
             changelist.list_editable = ()
@@ -536,21 +532,21 @@ class ArticleAdmin(VersionAdmin):
     def changelist_view(self, request, extra_context=None):
         # reversion's "Recover deleted articles" button shows for anyone who
         # may change stories; recovering is for editors.
-        context = {"has_change_permission": can_publish(request)}
+        context = {"has_change_permission": may_publish(request.user)}
         return super().changelist_view(request, context | (extra_context or {}))
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        if not can_publish(request):
+        if not may_publish(request.user):
             raise PermissionDenied
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
-        if not can_publish(request):
+        if not may_publish(request.user):
             raise PermissionDenied
         return super().recover_view(request, version_id, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):
-        if not can_publish(request):
+        if not may_publish(request.user):
             raise PermissionDenied
         return super().recoverlist_view(request, extra_context)
 
@@ -571,7 +567,7 @@ class ArticleAdmin(VersionAdmin):
             }
             for version in versions
         ]
-        context = {"action_list": action_list, "can_restore": can_publish(request)}
+        context = {"action_list": action_list, "can_restore": may_publish(request.user)}
         # Django's own view checks permissions; reversion's would list the
         # versions without their ids.
         return admin.ModelAdmin.history_view(
@@ -608,7 +604,7 @@ class ArticleAdmin(VersionAdmin):
             "newer": versions[index + 1] if index + 1 < len(versions) else None,
             "field_changes": field_changes(previous, version),
             "related_changes": related_changes(previous, version),
-            "can_restore": can_publish(request),
+            "can_restore": may_publish(request.user),
         }
         return TemplateResponse(request, "admin/articles/article/changes.html", context)
 

@@ -16,7 +16,7 @@ from taggit.utils import parse_tags
 
 from .html import sanitize
 from .models import Article, Image, Region, Section
-from .roles import PUBLISH_PERMISSION
+from .roles import may_publish
 from .search import MAX_QUERY_LENGTH
 from .uploads import check_mp4_upload, clean_image_upload
 
@@ -136,7 +136,7 @@ class ArticleAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["loaded_modified_at"].initial = _token(self.instance.modified_at)
-        if not self.can_publish and "status" in self.fields:
+        if not may_publish(self.user) and "status" in self.fields:
             self.fields["status"].choices = [
                 (status.value, status.label) for status in WRITER_STATUSES
             ]
@@ -144,10 +144,6 @@ class ArticleAdminForm(forms.ModelForm):
                 "Set “In review” when the story is ready: an editor then "
                 "checks and publishes it."
             )
-
-    @property
-    def can_publish(self) -> bool:
-        return bool(self.user and self.user.has_perm(PUBLISH_PERMISSION))
 
     def clean_new_tags(self) -> list[str]:
         names = parse_tags(self.cleaned_data["new_tags"])
@@ -164,7 +160,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if not self.can_publish:
+        if not may_publish(self.user):
             self._refuse_editor_only_fields()
         if cleaned.get("gallery_photos") and not cleaned.get("gallery_alt_text"):
             self.add_error(

@@ -1,7 +1,12 @@
-"""The newsroom's roles as auth groups: Writer, Editor and Administrator.
+"""Who may do what in the newsroom: the roles, and the rules that go with them.
 
-The data migration 0003_roles and `manage.py setup_roles` call setup_roles();
-run the command again after adding models so the groups cover them.
+The roles are auth groups (Writer, Editor and Administrator). The data
+migration 0003_roles and `manage.py setup_roles` call setup_roles(); run the
+command again after adding models so the groups cover them.
+
+The rules below narrow the groups' model permissions story by story. The
+admin, the story form and the preview ask them and nothing else, so a new
+rule is written here once.
 """
 
 from django.apps import apps as global_apps
@@ -68,3 +73,9 @@ def setup_roles(apps=global_apps) -> None:
     for name, permissions in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(permissions)
+
+
+def may_publish(user) -> bool:
+    """Editors (and administrators) publish, schedule and withdraw stories,
+    curate the front page and breaking news, and restore earlier versions."""
+    return bool(user and user.has_perm(PUBLISH_PERMISSION))
