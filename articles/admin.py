@@ -31,7 +31,7 @@ from .models import (
     SeeAlsoLink,
     Source,
 )
-from .roles import may_publish
+from .roles import PUBLISHING_FIELDS, may_publish
 from .templatetags.articles_tags import rendition_url
 
 
@@ -217,14 +217,6 @@ class FrontPageFilter(admin.SimpleListFilter):
         if self.value() == "breaking":
             return queryset.filter(is_breaking=True)
         return queryset
-
-
-PUBLISHING_FIELDS = [
-    "published_at",
-    "is_breaking",
-    "breaking_until",
-    "front_page_rank",
-]
 
 
 @admin.register(Article)

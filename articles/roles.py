@@ -12,6 +12,8 @@ rule is written here once.
 from django.apps import apps as global_apps
 from django.db.models import Q
 
+from .models import Article
+
 WRITER = "Writer"
 EDITOR = "Editor"
 ADMINISTRATOR = "Administrator"
@@ -73,6 +75,19 @@ def setup_roles(apps=global_apps) -> None:
     for name, permissions in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(permissions)
+
+
+# The statuses a writer may give a story: an editor takes it from review.
+WRITER_STATUSES = [Article.Status.DRAFT, Article.Status.REVIEW]
+
+# The story's publishing fields: editors only. The admin shows them to writers
+# as text.
+PUBLISHING_FIELDS = ["published_at", "is_breaking", "breaking_until", "front_page_rank"]
+
+# What the story form refuses from a writer's POST, rather than quietly
+# ignoring it: the publishing fields, the updated time and the "Significant
+# update" box that sets it.
+EDITOR_ONLY_FIELDS = [*PUBLISHING_FIELDS, "updated_at", "significant_update"]
 
 
 def may_publish(user) -> bool:
