@@ -10,7 +10,7 @@ rule is written here once.
 """
 
 from django.apps import apps as global_apps
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .models import Article
 
@@ -20,7 +20,7 @@ ADMINISTRATOR = "Administrator"
 
 PUBLISH_PERMISSION = "articles.publish_article"
 
-# Writers start and edit their own stories (ArticleAdmin limits them to their
+# Writers start and edit their own stories (may_edit() limits them to their
 # own unpublished ones), pick taxonomy and authors, upload pictures and
 # arrange links, bylines and galleries inside their stories.
 WRITER_PERMISSIONS = [
@@ -94,3 +94,34 @@ def may_publish(user) -> bool:
     """Editors (and administrators) publish, schedule and withdraw stories,
     curate the front page and breaking news, and restore earlier versions."""
     return bool(user and user.has_perm(PUBLISH_PERMISSION))
+
+
+def may_view(user, article: Article) -> bool:
+    """Whether a staff member may open the story in the admin and preview
+    it: editors any story, writers their own and published ones. The same
+    rule as stories_for(), for a story already loaded."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return (
+        may_publish(user)
+        or article.created_by_id == user.pk
+        or article.status == Article.Status.PUBLISHED
+    )
+
+
+def stories_for(user, stories: QuerySet) -> QuerySet:
+    """The stories among `stories` that may_view() lets the user open, as
+    one query; none at all for readers."""
+    if not (user.is_active and user.is_staff):
+        return stories.none()
+    if may_publish(user):
+        return stories
+    return stories.filter(Q(created_by=user.pk) | Q(status=Article.Status.PUBLISHED))
+
+
+def may_edit(user, article: Article) -> bool:
+    """Editors change any story; writers only their own drafts and stories
+    in review."""
+    return may_publish(user) or (
+        article.created_by_id == user.pk and article.status in WRITER_STATUSES
+    )
