@@ -16,7 +16,7 @@ from taggit.utils import parse_tags
 
 from .html import sanitize
 from .models import Article, Image, Region, Section
-from .roles import PUBLISH_PERMISSION
+from .roles import EDITOR_ONLY_FIELDS, WRITER_STATUSES, may_publish
 from .search import MAX_QUERY_LENGTH
 from .uploads import check_mp4_upload, clean_image_upload
 
@@ -38,18 +38,6 @@ BODY_EDITOR_EXTENSIONS = {
     "HorizontalRule": True,
     "HardBreak": True,
 }
-
-# Form fields only editors may send; a writer's POST that carries any of
-# them is refused rather than quietly ignored.
-EDITOR_ONLY_FIELDS = {
-    "published_at": ("published_at_0", "published_at_1"),
-    "updated_at": ("updated_at_0", "updated_at_1"),
-    "is_breaking": ("is_breaking",),
-    "breaking_until": ("breaking_until_0", "breaking_until_1"),
-    "front_page_rank": ("front_page_rank",),
-    "significant_update": ("significant_update",),
-}
-WRITER_STATUSES = [Article.Status.DRAFT, Article.Status.REVIEW]
 
 
 class MultipleFileInput(forms.FileInput):
@@ -136,7 +124,7 @@ class ArticleAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["loaded_modified_at"].initial = _token(self.instance.modified_at)
-        if not self.can_publish and "status" in self.fields:
+        if not may_publish(self.user) and "status" in self.fields:
             self.fields["status"].choices = [
                 (status.value, status.label) for status in WRITER_STATUSES
             ]
@@ -144,10 +132,6 @@ class ArticleAdminForm(forms.ModelForm):
                 "Set “In review” when the story is ready: an editor then "
                 "checks and publishes it."
             )
-
-    @property
-    def can_publish(self) -> bool:
-        return bool(self.user and self.user.has_perm(PUBLISH_PERMISSION))
 
     def clean_new_tags(self) -> list[str]:
         names = parse_tags(self.cleaned_data["new_tags"])
@@ -164,7 +148,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if not self.can_publish:
+        if not may_publish(self.user):
             self._refuse_editor_only_fields()
         if cleaned.get("gallery_photos") and not cleaned.get("gallery_alt_text"):
             self.add_error(
@@ -179,10 +163,14 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned
 
     def _refuse_editor_only_fields(self) -> None:
+        # A date and time field comes as two inputs, name_0 and name_1.
         forged = [
             name
-            for name, keys in EDITOR_ONLY_FIELDS.items()
-            if any(self.data.get(key) for key in keys)
+            for name in EDITOR_ONLY_FIELDS
+            if any(
+                self.data.get(self.add_prefix(key))
+                for key in (name, f"{name}_0", f"{name}_1")
+            )
         ]
         if forged:
             raise ValidationError(

@@ -64,17 +64,6 @@ class ArticleQuerySet(models.QuerySet):
         """Stories readers may see (see is_published())."""
         return self.filter(is_published())
 
-    def for_staff(self, user) -> "ArticleQuerySet":
-        """Stories a staff member may open in the admin or preview: all of
-        them for editors; for writers their own and published ones."""
-        from .roles import PUBLISH_PERMISSION
-
-        if user.has_perm(PUBLISH_PERMISSION):
-            return self.all()
-        return self.filter(
-            models.Q(created_by=user.pk) | models.Q(status=self.model.Status.PUBLISHED)
-        )
-
     def newest_first(self) -> "ArticleQuerySet":
         return self.order_by("-published_at", "-pk")
 

@@ -1,11 +1,18 @@
-"""The newsroom's roles as auth groups: Writer, Editor and Administrator.
+"""Who may do what in the newsroom: the roles, and the rules that go with them.
 
-The data migration 0003_roles and `manage.py setup_roles` call setup_roles();
-run the command again after adding models so the groups cover them.
+The roles are auth groups (Writer, Editor and Administrator). The data
+migration 0003_roles and `manage.py setup_roles` call setup_roles(); run the
+command again after adding models so the groups cover them.
+
+The rules below narrow the groups' model permissions story by story. The
+admin, the story form and the preview ask them and nothing else, so a new
+rule is written here once.
 """
 
 from django.apps import apps as global_apps
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+
+from .models import Article
 
 WRITER = "Writer"
 EDITOR = "Editor"
@@ -13,7 +20,7 @@ ADMINISTRATOR = "Administrator"
 
 PUBLISH_PERMISSION = "articles.publish_article"
 
-# Writers start and edit their own stories (ArticleAdmin limits them to their
+# Writers start and edit their own stories (may_edit() limits them to their
 # own unpublished ones), pick taxonomy and authors, upload pictures and
 # arrange links, bylines and galleries inside their stories.
 WRITER_PERMISSIONS = [
@@ -68,3 +75,53 @@ def setup_roles(apps=global_apps) -> None:
     for name, permissions in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(permissions)
+
+
+# The statuses a writer may give a story: an editor takes it from review.
+WRITER_STATUSES = [Article.Status.DRAFT, Article.Status.REVIEW]
+
+# The story's publishing fields: editors only. The admin shows them to writers
+# as text.
+PUBLISHING_FIELDS = ["published_at", "is_breaking", "breaking_until", "front_page_rank"]
+
+# What the story form refuses from a writer's POST, rather than quietly
+# ignoring it: the publishing fields, the updated time and the "Significant
+# update" box that sets it.
+EDITOR_ONLY_FIELDS = [*PUBLISHING_FIELDS, "updated_at", "significant_update"]
+
+
+def may_publish(user) -> bool:
+    """Editors (and administrators) publish, schedule and withdraw stories,
+    curate the front page and breaking news, and restore earlier versions."""
+    return bool(user and user.has_perm(PUBLISH_PERMISSION))
+
+
+def may_view(user, article: Article) -> bool:
+    """Whether a staff member may open the story in the admin and preview
+    it: editors any story, writers their own and published ones. The same
+    rule as stories_for(), for a story already loaded."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return (
+        may_publish(user)
+        or article.created_by_id == user.pk
+        or article.status == Article.Status.PUBLISHED
+    )
+
+
+def stories_for(user, stories: QuerySet) -> QuerySet:
+    """The stories among `stories` that may_view() lets the user open, as
+    one query; none at all for readers."""
+    if not (user.is_active and user.is_staff):
+        return stories.none()
+    if may_publish(user):
+        return stories
+    return stories.filter(Q(created_by=user.pk) | Q(status=Article.Status.PUBLISHED))
+
+
+def may_edit(user, article: Article) -> bool:
+    """Editors change any story; writers only their own drafts and stories
+    in review."""
+    return may_publish(user) or (
+        article.created_by_id == user.pk and article.status in WRITER_STATUSES
+    )

@@ -22,6 +22,7 @@ from .forms import SearchForm
 from .models import Article, Author, Region, Section
 from .pagecache import public_page, shows, shows_only
 from .querysets import front_page_stories, load_parts, most_read_stories
+from .roles import stories_for
 from .sitemaps import SITEMAPS
 
 logger = logging.getLogger(__name__)
@@ -207,12 +208,10 @@ def most_read(request: HttpRequest) -> HttpResponse:
 @never_cache
 def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Any story (draft, in review, scheduled, ...) in the real article
-    template, for staff who may open it in the admin; 404 for everyone else,
-    so the address does not even reveal that the story exists."""
-    user = request.user
-    if not (user.is_active and user.is_staff):
-        raise Http404("No such story.")
-    article = get_object_or_404(Article.objects.for_staff(user).for_detail(), pk=pk)
+    template, for staff who may open it (roles.may_view()); 404 for everyone
+    else, so the address does not even reveal that the story exists."""
+    stories = stories_for(request.user, Article.objects.for_detail())
+    article = get_object_or_404(stories, pk=pk)
     load_parts(article)
     response = render(
         request,
