@@ -1,9 +1,8 @@
 """The front page: which stories go in which of its places, each story shown
-once (the breaking bar aside), an editor's pinned stories first, and which
-card each place shows its stories with.
+once (the breaking bar aside), an editor's pinned stories first.
 
 The queries are in querysets.py (front_page_candidates(), recent_places());
-what each card looks like is up to its template (see cards.py).
+how each place's cards look is in templates/articles/includes/article_card.html.
 """
 
 from . import cards
@@ -23,23 +22,6 @@ RECENT_POOL = 400
 # How far down its own newest stories a region looks for ones that no block
 # and no other region has taken.
 REGION_LOOKAHEAD = 6
-
-# How each place shows its stories (article_card() options).
-LEAD_CARD = {
-    "variant": "lead",
-    "show_section": True,
-    "level": 2,
-    "sizes": "(min-width: 1000px) 640px, 100vw",
-}
-TOP_CARD = {
-    "variant": "compact",
-    "show_section": True,
-    "no_standfirst": True,
-    "sizes": "120px",
-}
-VIDEO_CARD = {"no_standfirst": True, "lazy": True}
-# A section block's first card has its standfirst, the others not.
-BLOCK_CARDS = ({"lazy": True}, {"no_standfirst": True, "lazy": True})
 
 
 def front_page_stories(sections: list, regions: list) -> dict:
@@ -144,14 +126,13 @@ def blocks(sections: list, regions: list, shown: set[int]) -> dict:
 
 
 def attach_cards(places: dict) -> None:
-    """Give each story of each place that shows cards its card, as
-    `story.card` (see cards.attach())."""
+    """Give each story shown as a card its card, as `story.card`: each place
+    has cards of its own look (see cards.attach())."""
     lead = places["lead"]
     groups = [
-        ([lead] if lead else [], LEAD_CARD),
-        (places["top_stories"], TOP_CARD),
-        (places["video_stories"], VIDEO_CARD),
+        ([lead] if lead else [], "lead"),
+        (places["top_stories"], "top_stories"),
+        (places["video_stories"], "video_stories"),
     ]
-    for _, stories in places["section_blocks"]:
-        groups += [(stories[:1], BLOCK_CARDS[0]), (stories[1:], BLOCK_CARDS[1])]
+    groups += [(stories, "section_block") for _, stories in places["section_blocks"]]
     cards.attach(groups)

@@ -44,15 +44,13 @@ class CappedPaginator(Paginator):
 MOST_READ_MAX_AGE = 300
 
 
-def paginate(request: HttpRequest, stories, show_section: bool = True) -> Page:
-    """A page of a story list, newest first, each story with its card (the
-    first card's picture is not lazy: it is in view at once)."""
+def paginate(request: HttpRequest, stories, place: str = "story_list") -> Page:
+    """A page of a story list, newest first, each story with its card as
+    the card template shows cards in `place`."""
     page = CappedPaginator(stories.for_cards().newest_first(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    stories = list(page.object_list)
-    card = {"show_section": show_section, "level": 2}
-    cards.attach([(stories[:1], card), (stories[1:], card | {"lazy": True})])
+    cards.attach([(list(page.object_list), place)])
     return page
 
 
@@ -72,7 +70,7 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     section = get_object_or_404(Section, slug=slug)
     shows(f"sec{section.pk}")
     page = paginate(
-        request, Article.objects.published().filter(section=section), show_section=False
+        request, Article.objects.published().filter(section=section), "section_page"
     )
     return render(
         request,
