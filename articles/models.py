@@ -416,12 +416,18 @@ class Article(models.Model):
 
     @property
     def is_live(self) -> bool:
-        """Published and its publication time has come (as published())."""
+        """Whether readers may see the story: querysets.is_published(), the
+        rule of ArticleQuerySet.published(), for a story in hand."""
         return bool(
             self.status == self.Status.PUBLISHED
             and self.published_at
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published for a time still to come: it goes live by itself then."""
+        return self.status == self.Status.PUBLISHED and not self.is_live
 
     @property
     def video_embed(self) -> str:

@@ -48,10 +48,16 @@ STORY_PARTS = {
 
 def is_published(prefix: str = "") -> models.Q:
     """The one rule for what readers may see: published, with a publication
-    time that has come, so a scheduled story appears by itself at its time.
-    `prefix` applies it to a related story, e.g. "target__"."""
+    time that has come, so a scheduled story appears by itself at its time
+    (Article.is_live is this rule for a story in hand). `prefix` applies it
+    to a related story, e.g. "target__"."""
+    from .models import Article
+
     return models.Q(
-        **{f"{prefix}status": "published", f"{prefix}published_at__lte": timezone.now()}
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
     )
 
 
