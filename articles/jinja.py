@@ -21,7 +21,7 @@ from .templatetags import articles_tags
 
 
 def url(name: str, *args, **kwargs) -> str:
-    """reverse() as templates call it: url("articles:tag-detail", slug=...);
+    """reverse() as templates call it: url("articles:section-feed", slug=...);
     remembered when the arguments are named (every page links the same
     sections, feeds and search)."""
     if args:

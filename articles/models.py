@@ -182,6 +182,12 @@ VIDEO_HOSTS = {
 }
 
 
+def tag_url(tag) -> str:
+    """The address of a tag's page: Tag.get_absolute_url() (see
+    ABSOLUTE_URL_OVERRIDES in settings; tags are django-taggit's model)."""
+    return remembered_reverse("articles:tag-detail", slug=tag.slug)
+
+
 def video_embed_url(url: str) -> str:
     """The player address for a YouTube or Vimeo page URL; "" for anything else."""
     parts = urlsplit(url)
