@@ -17,6 +17,7 @@ from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
 from .models import remembered_reverse
+from .seo import canonical_url
 from .templatetags import articles_tags
 
 
@@ -51,7 +52,9 @@ def environment(**options) -> Environment:
     # (Django's default in DEBUG, DebugUndefined, would print its name).
     options["undefined"] = Undefined
     env = Environment(**options)
-    env.globals.update(url=url, static=static, querystring=querystring)
+    env.globals.update(
+        url=url, static=static, querystring=querystring, canonical_url=canonical_url
+    )
     env.filters.update(
         date=date,
         iso=articles_tags.iso,
