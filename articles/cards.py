@@ -4,9 +4,11 @@ The front page shows some fifty story cards, a story list twenty (section,
 region, tag, author and video pages). A card's HTML depends only on its
 story (Article.modified_at changes with every save), its section's name and
 address, its picture (Image.modified_at) and the article_card() options the
-page shows it with. The key of a kept card is made of exactly those, so a
-kept card is never out of date and nothing has to forget it: an edit makes
-a new key, and the old card drops out unused.
+page shows it with (the card template's `card_places` has those for each
+place on a page: the front page's lead, a story list, ...). The key of a
+kept card is made of exactly those, so a kept card is never out of date and
+nothing has to forget it: an edit makes a new key, and the old card drops
+out unused.
 
 After a publish a page's queries run again, as they must, but only the
 cards of stories that changed are rendered again. Pages list stories
@@ -91,21 +93,25 @@ def card_key(story, options: dict, sections: dict) -> tuple:
     )
 
 
-def attach(groups: Iterable[tuple[list, dict]]) -> None:
-    """Give each story of each (stories, article_card() options) group its
-    card as `story.card`. The stories are `for_cards()` rows; the cards not
-    kept yet are rendered from one query for all of them."""
+def attach(groups: Iterable[tuple[list, str]]) -> None:
+    """Give each story of each (stories, place) group its card as
+    `story.card`, with the options the card template's `card_places` gives
+    its place and its position there. The stories are `for_cards()` rows;
+    the cards not kept yet are rendered from one query for all of them."""
     from .context_processors import navigation
     from .models import Article
     from .pagecache import shows
 
     keeping = is_keeping()
+    template = get_template(CARD_TEMPLATE).template.module
     # The sections as the navigation has them (read once until one is saved).
     sections = {section.pk: section for section in navigation()[0]}
     missing = []
-    for stories, options in groups:
-        for story in stories:
+    for stories, place in groups:
+        styles = template.card_places[place]
+        for position, story in enumerate(stories):
             shows(f"s{story.pk}")
+            options = styles[min(position, len(styles) - 1)]
             key = card_key(story, options, sections)
             story.card = kept_cards.get(key) if keeping else None
             if story.card is None:
@@ -113,7 +119,7 @@ def attach(groups: Iterable[tuple[list, dict]]) -> None:
     if not missing:
         return
     full = Article.objects.for_listing().in_bulk({story.pk for story, *_ in missing})
-    article_card = get_template(CARD_TEMPLATE).template.module.article_card
+    article_card = template.article_card
     for story, options, key in missing:
         if story.pk not in full:
             story.card = Markup()  # Deleted since the page listed it.

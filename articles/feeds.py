@@ -202,9 +202,6 @@ class TagFeed(StoryFeed):
     def stories(self, obj: Tag):
         return Article.objects.published().filter(tags=obj)
 
-    def link(self, obj: Tag) -> str:
-        return reverse("articles:tag-detail", kwargs={"slug": obj.slug})
-
     def title(self, obj: Tag) -> str:
         return f"{obj.name} – {settings.SITE_NAME}"
 

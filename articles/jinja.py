@@ -20,11 +20,12 @@ from jinja2 import Environment, Undefined
 
 from .html import safe_url
 from .models import remembered_reverse
+from .seo import canonical_url
 from .templatetags import articles_tags
 
 
 def url(name: str, *args, **kwargs) -> str:
-    """reverse() as templates call it: url("articles:tag-detail", slug=...);
+    """reverse() as templates call it: url("articles:section-feed", slug=...);
     remembered when the arguments are named (every page links the same
     sections, feeds and search)."""
     if args:
@@ -54,7 +55,9 @@ def environment(**options) -> Environment:
     # (Django's default in DEBUG, DebugUndefined, would print its name).
     options["undefined"] = Undefined
     env = Environment(**options)
-    env.globals.update(url=url, static=static, querystring=querystring)
+    env.globals.update(
+        url=url, static=static, querystring=querystring, canonical_url=canonical_url
+    )
     env.filters.update(
         date=date,
         iso=articles_tags.iso,

@@ -212,6 +212,12 @@ VIDEO_HOSTS = {
 }
 
 
+def tag_url(tag) -> str:
+    """The address of a tag's page: Tag.get_absolute_url() (see
+    ABSOLUTE_URL_OVERRIDES in settings; tags are django-taggit's model)."""
+    return remembered_reverse("articles:tag-detail", slug=tag.slug)
+
+
 def video_embed_url(url: str) -> str:
     """The player address for a YouTube or Vimeo page URL; "" for anything else."""
     parts = urlsplit(url)
@@ -446,12 +452,18 @@ class Article(models.Model):
 
     @property
     def is_live(self) -> bool:
-        """Published and its publication time has come (as published())."""
+        """Whether readers may see the story: querysets.is_published(), the
+        rule of ArticleQuerySet.published(), for a story in hand."""
         return bool(
             self.status == self.Status.PUBLISHED
             and self.published_at
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published for a time still to come: it goes live by itself then."""
+        return self.status == self.Status.PUBLISHED and not self.is_live
 
     @property
     def video_embed(self) -> str:

@@ -45,17 +45,19 @@ STORY_PARTS = {
     "story_notes": "notes",
 }
 
-# How many of the newest stories the front page's section blocks and region
-# strip choose from.
-RECENT_POOL = 400
-
 
 def is_published(prefix: str = "") -> models.Q:
     """The one rule for what readers may see: published, with a publication
-    time that has come, so a scheduled story appears by itself at its time.
-    `prefix` applies it to a related story, e.g. "target__"."""
+    time that has come, so a scheduled story appears by itself at its time
+    (Article.is_live is this rule for a story in hand). `prefix` applies it
+    to a related story, e.g. "target__"."""
+    from .models import Article
+
     return models.Q(
-        **{f"{prefix}status": "published", f"{prefix}published_at__lte": timezone.now()}
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
     )
 
 
@@ -380,121 +382,60 @@ def newest_matches(matches: ArticleQuerySet) -> ArticleQuerySet:
     ]
 
 
-def front_page_stories(
-    sections: list, regions: list, top_count: int = 4, latest_count: int = 10
-) -> dict:
-    """The stories of the front page, each shown at most once (the breaking
-    bar aside), in 3 queries: one for the breaking, pinned, newest and video
-    stories, one for the pool of recent stories, and one for the stories
-    picked from it for a block of each of `sections` and the strip of
-    `regions`. Stories are for_cards() rows, for cards.attach()."""
+def front_page_candidates(
+    *, breaking: int, pinned: int, newest: int, videos: int
+) -> dict[str, list]:
+    """What the top of the front page chooses from, in one query, as lists
+    of for_cards() rows: the `breaking` newest stories whose breaking flag
+    has not expired, the first `pinned` pinned stories (by rank), the
+    `newest` newest stories and the `videos` newest videos. Each list is in
+    the order named; a story may be in several."""
     from .models import Article
 
     now = timezone.now()
     live = Article.objects.published().for_cards()
-    newest_count = top_count + latest_count + 1
-    # Each part of the first query, with its own order and length: room for
-    # the pinned stories among the newest, and for the newest among videos.
     parts = {
         "breaking": (
             live.filter(is_breaking=True)
             .filter(Q(breaking_until__isnull=True) | Q(breaking_until__gt=now))
             .newest_first(),
-            5,
+            breaking,
         ),
         "pinned": (
             live.filter(front_page_rank__isnull=False).order_by(
                 "front_page_rank", "-published_at", "-pk"
             ),
-            top_count + 1,
+            pinned,
         ),
-        "newest": (live.newest_first(), newest_count + top_count + 1),
-        "video": (
-            live.filter(kind=Article.Kind.VIDEO).newest_first(),
-            4 + newest_count,
-        ),
+        "newest": (live.newest_first(), newest),
+        "videos": (live.filter(kind=Article.Kind.VIDEO).newest_first(), videos),
     }
     found = {name: [] for name in parts}
     for story in union_of_parts(parts):
         found[story.part].append(story)
-    breaking, pinned, newest, videos = (newest_first(found[name]) for name in parts)
-    pinned.sort(key=lambda story: story.front_page_rank)
+    found = {name: newest_first(stories) for name, stories in found.items()}
+    found["pinned"].sort(key=lambda story: story.front_page_rank)
+    return found
 
-    pinned_ids = {story.pk for story in pinned}
-    newest = [story for story in newest if story.pk not in pinned_ids]
-    pinned_lead = [story for story in pinned if story.front_page_rank == 1]
-    lead = pinned_lead[0] if pinned_lead else (newest.pop(0) if newest else None)
-    top_candidates = [story for story in pinned if story is not lead] + newest
-    top = top_candidates[:top_count]
-    latest = [story for story in newest if story not in top][:latest_count]
 
-    shown = {story.pk for story in [lead, *top, *latest] if story}
-    video = [story for story in videos if story.pk not in shown][:4]
-    shown.update(story.pk for story in video)
+def recent_places(excluding: set[int], count: int) -> list[tuple]:
+    """Where the `count` newest published stories not in `excluding` are
+    filed, newest first, in one query: (story id, section id, region id)
+    rows. A story in three regions has three rows, one after the other; a
+    story in none has one, with None for the region."""
+    from .models import Article
 
-    # Section blocks and the region strip draw on the newest stories not yet
-    # shown: one query lists their ids, sections and regions, the blocks are
-    # picked from it here, and one more loads the picked stories. A section
-    # with nothing that recent has no block.
     recent = (
         Article.objects.published()
-        .exclude(pk__in=shown)
+        .exclude(pk__in=excluding)
         .newest_first()
-        .values("pk")[:RECENT_POOL]
+        .values("pk")[:count]
     )
-    pool = (
+    return list(
         Article.objects.filter(pk__in=recent)
         .newest_first()
         .values_list("pk", "section_id", "regions__id")
     )
-    in_section = {section.pk: [] for section in sections}
-    in_region = {region.pk: [] for region in regions}
-    for pk, section_id, region_id in pool:
-        # A story in three regions comes three times, one after the other.
-        picks = in_section.get(section_id)
-        if picks is not None and len(picks) < 4 and pk not in picks:
-            picks.append(pk)
-        if region_id in in_region:
-            in_region[region_id].append(pk)
-    shown.update(pk for picks in in_section.values() for pk in picks)
-
-    # Round by round, each region takes its newest story not yet shown; a
-    # story in several regions is shown once, where it is newest.
-    candidates = {
-        region_id: [pk for pk in ids if pk not in shown][:6]
-        for region_id, ids in sorted(in_region.items())
-    }
-    in_strip = {region_id: [] for region_id in in_region}
-    for place in range(6):
-        for region_id, ids in candidates.items():
-            picks = in_strip[region_id]
-            if place < len(ids) and ids[place] not in shown and len(picks) < 3:
-                picks.append(ids[place])
-                shown.add(ids[place])
-
-    picked = live.in_bulk(
-        [pk for picks in [*in_section.values(), *in_strip.values()] for pk in picks]
-    )
-    section_blocks = {
-        section: [picked[pk] for pk in in_section[section.pk] if pk in picked]
-        for section in sections
-    }
-    region_blocks = {
-        region: [picked[pk] for pk in in_strip[region.pk] if pk in picked]
-        for region in regions
-    }
-
-    return {
-        "breaking": breaking,
-        "lead": lead,
-        "top_stories": top,
-        "latest": latest,
-        "video_stories": video,
-        "section_blocks": [
-            (sec, stories) for sec, stories in section_blocks.items() if stories
-        ],
-        "region_blocks": list(region_blocks.items()),
-    }
 
 
 def union_of_parts(parts: dict[str, tuple[ArticleQuerySet, int]]) -> list:

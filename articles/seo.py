@@ -1,16 +1,19 @@
-"""Structured data (schema.org JSON-LD) for search engines and social sites.
+"""What search engines and social sites read from a page: its canonical
+address, and structured data (schema.org JSON-LD).
 
-Each function returns plain dicts; templates print them with the `json_ld`
-filter, which escapes them for a <script> element. Addresses are absolute,
-built from the request.
+The structured data functions return plain dicts; templates print them with
+the `json_ld` filter, which escapes them for a <script> element. Addresses
+are absolute, built from the request.
 """
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.core.paginator import Page
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.duration import duration_iso_string
+from django.utils.encoding import escape_uri_path
 
 from .images import rendition_for
 from .models import Article, Image
@@ -24,6 +27,17 @@ LOGO = ("img/logo.png", 512, 512)
 
 def absolute(request: HttpRequest, url: str) -> str:
     return request.build_absolute_uri(url)
+
+
+def canonical_url(request: HttpRequest, page: Page | None = None) -> str:
+    """The one address of the page shown (base.html's canonical link and
+    og:url): its path on this request's scheme and host, without the query
+    string (tracking parameters, a page number that is no page) but for
+    ?page=N from a list's second page on."""
+    url = f"{request.scheme}://{request.get_host()}{escape_uri_path(request.path)}"
+    if page and page.number > 1:
+        url += f"?page={page.number}"
+    return url
 
 
 def image_object(request: HttpRequest, image: Image, width: int) -> dict | None:

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.files.storage import default_storage
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -161,9 +160,6 @@ class RegionSitemap(StoryPageSitemap):
 class TagSitemap(StoryPageSitemap):
     model = Tag
     article_field = "tags"
-
-    def location(self, item: Tag) -> str:
-        return reverse("articles:tag-detail", kwargs={"slug": item.slug})
 
 
 class AuthorSitemap(StoryPageSitemap):

@@ -15,13 +15,13 @@ from django.views.decorators.http import require_POST, require_safe
 from redis.exceptions import RedisError
 from taggit.models import Tag
 
-from . import cards, mostread, seo
+from . import cards, frontpage, mostread, seo
 from . import search as text_search
 from .context_processors import navigation
 from .forms import SearchForm
 from .models import Article, Author, Region, Section
 from .pagecache import public_page, shows, shows_only
-from .querysets import front_page_stories, load_parts, most_read_stories
+from .querysets import load_parts, most_read_stories
 from .roles import stories_for
 from .sitemaps import SITEMAPS
 
@@ -45,50 +45,22 @@ class CappedPaginator(Paginator):
 MOST_READ_MAX_AGE = 300
 
 
-def paginate(request: HttpRequest, stories, show_section: bool = True) -> Page:
-    """A page of a story list, newest first, each story with its card (the
-    first card's picture is not lazy: it is in view at once)."""
+def paginate(request: HttpRequest, stories, place: str = "story_list") -> Page:
+    """A page of a story list, newest first, each story with its card as
+    the card template shows cards in `place`."""
     page = CappedPaginator(stories.for_cards().newest_first(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    stories = list(page.object_list)
-    card = {"show_section": show_section, "level": 2}
-    cards.attach([(stories[:1], card), (stories[1:], card | {"lazy": True})])
+    cards.attach([(list(page.object_list), place)])
     return page
-
-
-# How the front page shows each kind of card (article_card() options).
-LEAD_CARD = {
-    "variant": "lead",
-    "show_section": True,
-    "level": 2,
-    "sizes": "(min-width: 1000px) 640px, 100vw",
-}
-TOP_CARD = {
-    "variant": "compact",
-    "show_section": True,
-    "no_standfirst": True,
-    "sizes": "120px",
-}
-VIDEO_CARD = {"no_standfirst": True, "lazy": True}
-# A section block's first card has its standfirst, the others not.
-BLOCK_CARDS = ({"lazy": True}, {"no_standfirst": True, "lazy": True})
 
 
 @require_safe
 @public_page
 def front_page(request: HttpRequest) -> HttpResponse:
     shows("front")
-    context = front_page_stories(*navigation())
-    lead = context["lead"]
-    groups = [
-        ([lead] if lead else [], LEAD_CARD),
-        (context["top_stories"], TOP_CARD),
-        (context["video_stories"], VIDEO_CARD),
-    ]
-    for _, stories in context["section_blocks"]:
-        groups += [(stories[:1], BLOCK_CARDS[0]), (stories[1:], BLOCK_CARDS[1])]
-    cards.attach(groups)
+    context = frontpage.front_page_stories(*navigation())
+    frontpage.attach_cards(context)
     context["structured_data"] = seo.front_page_data(request)
     return render(request, "articles/front_page.html", context)
 
@@ -99,7 +71,7 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     section = get_object_or_404(Section, slug=slug)
     shows(f"sec{section.pk}")
     page = paginate(
-        request, Article.objects.published().filter(section=section), show_section=False
+        request, Article.objects.published().filter(section=section), "section_page"
     )
     return render(
         request,

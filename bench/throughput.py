@@ -142,7 +142,7 @@ class Bench:
             "section": section.get_absolute_url(),
             "article": plain.get_absolute_url(),
             "linked article": linked.get_absolute_url(),
-            "tag": f"/tag/{tag.slug}/",
+            "tag": tag.get_absolute_url(),
             "search": "/search/?q=flood+relief",
         }
 

@@ -97,9 +97,7 @@ def list_pages(rng: random.Random) -> dict[str, tuple[list, list[float]]]:
     ]
     return {
         "section": ranked(urls(Section)),
-        "tag": ranked(
-            [f"/tag/{slug}/" for slug in tags.values_list("slug", flat=True)]
-        ),
+        "tag": ranked([tag.get_absolute_url() for tag in tags]),
         "region": ranked(urls(Region)),
         "author": ranked(urls(Author)),
         "feed": ranked(feeds),

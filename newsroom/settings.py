@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -277,6 +278,12 @@ if not DEV:
     )
 
 ROOT_URLCONF = "newsroom.urls"
+# django-taggit's Tag has no get_absolute_url(): Django makes
+# articles.models.tag_url() its own, so pages, feeds and sitemaps link a tag
+# one way. Looked up when first called, as settings load before the apps.
+ABSOLUTE_URL_OVERRIDES = {
+    "taggit.tag": lambda tag: import_string("articles.models.tag_url")(tag)
+}
 
 # Readers' pages (templates/) are Jinja2 templates: several times faster
 # than Django's for pages of many story cards (see articles/jinja.py). The

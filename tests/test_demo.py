@@ -7,6 +7,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.context_processors import navigation
+from articles.frontpage import front_page_stories
 from articles.models import (
     Article,
     Author,
@@ -19,7 +20,6 @@ from articles.models import (
     SeeAlsoLink,
     Source,
 )
-from articles.querysets import front_page_stories
 
 SAMPLE_HEADLINE = (
     "Biden administration: We are ready to discuss Russian security proposals in "

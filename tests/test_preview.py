@@ -51,6 +51,21 @@ def test_preview_of_a_scheduled_story_says_when_it_goes_live(editor_client):
     assert timezone.localtime(later).strftime("%H:%M") in body
 
 
+def test_preview_of_a_live_story_links_it_and_a_withdrawn_one_says_so(editor_client):
+    story = make_article(headline="Live preview marker")
+    body = editor_client.get(preview_url(story)).content.decode()
+    assert (
+        f'This story is live at <a href="{story.get_absolute_url()}">'
+        "its public address</a>." in body
+    )
+    assert "Scheduled:" not in body
+    story.status = Article.Status.WITHDRAWN
+    story.save()
+    body = editor_client.get(preview_url(story)).content.decode()
+    assert "Status: Withdrawn. Readers cannot see it." in body
+    assert "This story is live" not in body and "Scheduled:" not in body
+
+
 def test_published_page_has_no_preview_banner_or_noindex(client):
     story = make_article()
     response = client.get(story.get_absolute_url())

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from PIL import Image as PILImage
@@ -315,6 +316,29 @@ def test_page_number_is_in_the_title_and_canonical_from_page_two(client):
     assert head(client, "/section/world/?page=abc").links["canonical"] == [
         f"{BASE}/section/world/"
     ]
+
+
+def test_canonical_address_is_the_one_links_and_sitemaps_give(client, editor):
+    """Tracking parameters are dropped, a non-ASCII address is written as
+    the tag's links and the sitemap write it, and the story page and its
+    preview both name the story's own address."""
+    story = make_article(tags=["پاکستان"])
+    tag = story.tags.get()
+    tag_url = f"{BASE}{tag.get_absolute_url()}"
+    assert "%D9%BE" in tag_url
+    page = head(client, f"{tag.get_absolute_url()}?utm_source=feed")
+    assert page.links["canonical"] == [tag_url]
+    assert page.meta["og:url"] == [tag_url]
+    assert f"<loc>{tag_url}</loc>" in client.get("/sitemap-tags.xml").content.decode()
+
+    story_url = f"{BASE}{story.get_absolute_url()}"
+    assert head(client, f"{story.get_absolute_url()}?utm_medium=x").links[
+        "canonical"
+    ] == [story_url]
+    client.force_login(editor)
+    preview = head(client, reverse("articles:article-preview", args=[story.pk]))
+    assert preview.links["canonical"] == [story_url]
+    assert preview.meta["og:url"] == [story_url]
 
 
 @pytest.mark.parametrize(
