@@ -231,6 +231,14 @@ def test_feed_of_unknown_thing_is_404(client, url):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "url", ["/feed/rss/", "/feed/json/", "/section/business/feed/atom/rss/"]
+)
+def test_feeds_come_in_rss_and_atom_only(client, url):
+    make_section(name="Business", slug="business")
+    assert client.get(url).status_code == 404
+
+
 def test_feeds_hold_the_newest_thirty_stories(client):
     section = make_section(slug="world")
     for n in range(35):
