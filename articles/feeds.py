@@ -1,5 +1,6 @@
 """RSS 2.0 and Atom feeds of the newest stories: the whole site, and each
-section, region, tag and author. Built on django.contrib.syndication."""
+section, region, tag and author. Built on django.contrib.syndication; one
+feed class serves both formats, the format coming from the URL (urls.py)."""
 
 import copy
 
@@ -41,19 +42,26 @@ class MediaRssFeed(Rss201rev2Feed):
             handler.endElement("media:content")
 
 
+# The formats a feed is offered in, by the name its address uses.
+FORMATS = {"rss": MediaRssFeed, "atom": Atom1Feed}
+
+
 class StoryFeed(Feed):
     """The newest published stories of `self.stories(obj)`, with absolute
     links, permanent guids, bylines, categories and the lead picture."""
 
-    feed_type = MediaRssFeed
     language = "en"
     author_name = settings.SITE_NAME
 
-    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def __call__(
+        self, request: HttpRequest, *args, format: str = "rss", **kwargs
+    ) -> HttpResponse:
         # Feed instances are shared between threads; the copy keeps this
-        # request for the item methods that build absolute addresses.
+        # request, for the item methods that build absolute addresses, and
+        # the format it asked for.
         feed = copy.copy(self)
         feed.request = request
+        feed.feed_type = FORMATS[format]
         return Feed.__call__(feed, request, *args, **kwargs)
 
     def stories(self, obj):
@@ -154,8 +162,7 @@ class StoryFeed(Feed):
 
 
 class LatestStoriesFeed(StoryFeed):
-    def get_object(self, request: HttpRequest) -> None:
-        return None
+    """The whole site's: Feed.get_object() gives None, for no object."""
 
 
 class SectionFeed(StoryFeed):
@@ -224,23 +231,3 @@ class AuthorFeed(StoryFeed):
 
     def description(self, obj: Author) -> str:
         return obj.bio or f"Stories by {obj.name}."
-
-
-class AtomLatestStoriesFeed(LatestStoriesFeed):
-    feed_type = Atom1Feed
-
-
-class AtomSectionFeed(SectionFeed):
-    feed_type = Atom1Feed
-
-
-class AtomRegionFeed(RegionFeed):
-    feed_type = Atom1Feed
-
-
-class AtomTagFeed(TagFeed):
-    feed_type = Atom1Feed
-
-
-class AtomAuthorFeed(AuthorFeed):
-    feed_type = Atom1Feed

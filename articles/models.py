@@ -73,45 +73,47 @@ class WebAddressField(models.URLField):
         return super().formfield(**{"form_class": WebAddressFormField, **kwargs})
 
 
-class Section(models.Model):
+class StoryGroup(models.Model):
+    """What a section and a region share: a name, a page of their stories at
+    an address made from the slug, and a place in the navigation."""
+
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(
-        max_length=80, unique=True, help_text="Part of the section's address."
-    )
-    description = models.TextField(
-        blank=True, help_text="One or two sentences shown on the section page."
-    )
-    position = models.PositiveSmallIntegerField(
-        default=0, help_text="Order in the navigation and on the front page."
-    )
-
-    class Meta:
-        ordering = ["position", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return remembered_reverse("articles:section-detail", slug=self.slug)
-
-
-class Region(models.Model):
-    name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(
-        max_length=80, unique=True, help_text="Part of the region's address."
+        max_length=80, unique=True, help_text="Part of the page's address."
     )
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in the navigation."
     )
 
+    # The URL name of the page, which takes the slug.
+    page: str
+
     class Meta:
+        abstract = True
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return remembered_reverse("articles:region-detail", slug=self.slug)
+        return remembered_reverse(self.page, slug=self.slug)
+
+
+class Section(StoryGroup):
+    description = models.TextField(
+        blank=True, help_text="One or two sentences shown on the section page."
+    )
+    # Sections are also the front page's blocks (and the field stays after
+    # the description in the admin's form).
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the navigation and on the front page."
+    )
+
+    page = "articles:section-detail"
+
+
+class Region(StoryGroup):
+    page = "articles:region-detail"
 
 
 class Source(models.Model):

@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 from django.urls.converters import SlugConverter
 
 from . import feeds, views
@@ -12,6 +12,22 @@ class TagSlugConverter(SlugConverter):
 
 
 register_converter(TagSlugConverter, "tagslug")
+
+# The slugs of the pages that have feeds, as regular expressions (see feed()).
+SLUG = f"(?P<slug>{SlugConverter.regex})"
+TAG_SLUG = f"(?P<slug>{TagSlugConverter.regex})"
+
+
+def feed(page: str, view: feeds.StoryFeed, name: str):
+    """The RSS feed of a page at <page>feed/ and the Atom feed at
+    <page>feed/atom/: one route with the format as a parameter, so that
+    reverse(name) gives the RSS address and reverse(name, kwargs={"format":
+    "atom", ...}) the Atom one. A regular expression, as path() has no
+    optional parts."""
+    return re_path(
+        rf"^{page}feed/(?:(?P<format>atom)/)?$", public_page(view), name=name
+    )
+
 
 app_name = "articles"
 
@@ -28,44 +44,11 @@ urlpatterns = [
     path("stats/view/", views.story_view_beacon, name="story-view-beacon"),
     path("sitemap.xml", views.sitemap_index, name="sitemap-index"),
     path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
-    path("feed/", public_page(feeds.LatestStoriesFeed()), name="latest-feed"),
-    path(
-        "feed/atom/",
-        public_page(feeds.AtomLatestStoriesFeed()),
-        name="latest-atom-feed",
-    ),
-    path(
-        "section/<slug:slug>/feed/",
-        public_page(feeds.SectionFeed()),
-        name="section-feed",
-    ),
-    path(
-        "section/<slug:slug>/feed/atom/",
-        public_page(feeds.AtomSectionFeed()),
-        name="section-atom-feed",
-    ),
-    path(
-        "region/<slug:slug>/feed/", public_page(feeds.RegionFeed()), name="region-feed"
-    ),
-    path(
-        "region/<slug:slug>/feed/atom/",
-        public_page(feeds.AtomRegionFeed()),
-        name="region-atom-feed",
-    ),
-    path("tag/<tagslug:slug>/feed/", public_page(feeds.TagFeed()), name="tag-feed"),
-    path(
-        "tag/<tagslug:slug>/feed/atom/",
-        public_page(feeds.AtomTagFeed()),
-        name="tag-atom-feed",
-    ),
-    path(
-        "author/<slug:slug>/feed/", public_page(feeds.AuthorFeed()), name="author-feed"
-    ),
-    path(
-        "author/<slug:slug>/feed/atom/",
-        public_page(feeds.AtomAuthorFeed()),
-        name="author-atom-feed",
-    ),
+    feed("", feeds.LatestStoriesFeed(), "latest-feed"),
+    feed(f"section/{SLUG}/", feeds.SectionFeed(), "section-feed"),
+    feed(f"region/{SLUG}/", feeds.RegionFeed(), "region-feed"),
+    feed(f"tag/{TAG_SLUG}/", feeds.TagFeed(), "tag-feed"),
+    feed(f"author/{SLUG}/", feeds.AuthorFeed(), "author-feed"),
     path("news/<int:pk>/", views.article_redirect, name="article-short"),
     path("news/<int:pk>/<slug:slug>/", views.article_detail, name="article-detail"),
     path("preview/<int:pk>/", views.article_preview, name="article-preview"),

@@ -88,7 +88,8 @@ def test_an_edited_headline_replaces_the_cached_article_page(client):
 
 def test_a_withdrawn_story_is_gone_at_once_despite_the_cache(client):
     story = make_article(headline="Mistaken report")
-    assert client.get(story.get_absolute_url()).status_code == 200
+    page = client.get(story.get_absolute_url()).text
+    assert '<h1 class="story__headline">Mistaken report</h1>' in page
     assert "Mistaken report" in client.get(FRONT).content.decode()
 
     story.status = Article.Status.WITHDRAWN
@@ -136,7 +137,9 @@ def test_pages_carry_a_validator_and_answer_304_until_they_change(client):
 
     story.headline = "Changed"
     story.save()
-    assert client.get(FRONT, headers={"If-None-Match": etag}).status_code == 200
+    changed = client.get(FRONT, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Changed" in changed.text and changed["ETag"] != etag
 
 
 def test_compressed_copy_is_served_to_browsers_that_accept_it(client):

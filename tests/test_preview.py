@@ -90,7 +90,8 @@ def test_writer_previews_own_drafts_but_not_other_writers(
 ):
     mine = make_article(status=Article.Status.DRAFT, created_by=writer)
     theirs = make_article(status=Article.Status.DRAFT, created_by=other_writer)
-    assert writer_client.get(preview_url(mine)).status_code == 200
+    page = writer_client.get(preview_url(mine)).text
+    assert f'<h1 class="story__headline">{mine.headline}</h1>' in page
     assert writer_client.get(preview_url(theirs)).status_code == 404
 
 

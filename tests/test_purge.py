@@ -100,7 +100,8 @@ def test_a_new_publication_enters_its_lists_and_leaves_other_pages_cached(
     ]
     for url in (FRONT, world.get_absolute_url(), "/feed/", f"/tag/{tag}/"):
         assert "Dam breaks" in client.get(url).content.decode(), url
-    assert client.get(fresh.get_absolute_url()).status_code == 200
+    page = client.get(fresh.get_absolute_url()).text
+    assert '<h1 class="story__headline">Dam breaks</h1>' in page
 
 
 def test_a_story_moved_to_another_section_leaves_the_old_one(client, newsroom):
@@ -172,7 +173,8 @@ def test_a_scheduled_story_shortens_only_the_lifetimes_of_pages_it_enters(
             response = client.get(url)
             assert response["X-Page-Cache"] == "miss", url
             assert "Verdict due" in response.content.decode(), url
-        assert client.get(scheduled.get_absolute_url()).status_code == 200
+        page = client.get(scheduled.get_absolute_url()).text
+        assert '<h1 class="story__headline">Verdict due</h1>' in page
         assert states(client, sport.get_absolute_url()) == ["hit"]
 
 
