@@ -67,7 +67,9 @@ def env_float(name: str, default: float) -> float:
 def env_required(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
-        raise ImproperlyConfigured(f"{name} must be set (see README, Configuration).")
+        raise ImproperlyConfigured(
+            f"{name} must be set (see docs/operators.md, Configuration)."
+        )
     return value
 
 
