@@ -11,7 +11,8 @@ TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 	bench-search bench bench-throughput faults
 
 help: ## Show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v port=$(PORT) \
+		'{gsub(/\$$\(PORT\)/, port, $$2); printf "  make %-16s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,12 +48,12 @@ test: $(BIN)/.installed chromium ## Run the whole test suite (SQLite, or DATABAS
 lint: $(BIN)/.installed ## ruff and djhtml checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/djhtml --check templates articles/templates
+	$(BIN)/djhtml --check templates articles/templates accounts/templates
 
 format: $(BIN)/.installed ## Format Python and templates
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/djhtml templates articles/templates
+	$(BIN)/djhtml templates articles/templates accounts/templates
 
 check: $(BIN)/.installed ## Migrations up to date and deploy checks clean
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
@@ -76,7 +77,7 @@ varnish: ## Install Debian's varnish and varnish-modules (xkey) for the deployme
 			apt-get install -y -qq varnish varnish-modules >/dev/null; } || \
 		echo "Could not install varnish: the deployment tests will fail." >&2
 
-wrk:
+wrk: ## Install Debian's wrk for the benchmarks (needs root and apt)
 	@command -v wrk >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 

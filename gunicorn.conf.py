@@ -29,8 +29,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 # Sync workers: nginx buffers requests and responses, so slow clients never
 # hold a worker. Pages are CPU-bound (cache hits, or Python rendering with
 # short waits on PostgreSQL and Redis), so one worker per CPU plus one for
-# those waits; the usual "2 x CPUs + 1" only added context switches here
-# (on 2 CPUs, 5 workers served fewer requests per second than 2 or 3).
+# those waits; the usual "2 x CPUs + 1" only adds context switches and
+# serves fewer requests per second (docs/developers.md has the figures).
 workers = env_int("GUNICORN_WORKERS", cpu_count() + 1)
 
 # A request that takes longer than this is stuck: the worker is killed and
@@ -40,11 +40,10 @@ timeout = env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 
 # Replace each worker after this many requests, so a slow leak cannot grow
-# for ever; the jitter keeps workers from restarting all at once. A new
-# worker takes a CPU second to start: under a spike of cached pages (2,000
-# a second on 2 cores) replacing one every few seconds cost 20 % of the
-# throughput and put p99 at 0.2-0.5 s, while workers' memory stays flat
-# (73-77 MB after 58,000 requests each), so this is high.
+# for ever; the jitter keeps workers from restarting all at once. Starting
+# a worker takes a lot of CPU, so under a spike of cached pages frequent
+# replacements cost throughput and tail latency, and workers' memory stays
+# flat without them: so this is high (docs/developers.md has the figures).
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 200_000)
 max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 10)
 

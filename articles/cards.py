@@ -32,7 +32,9 @@ from django.template.loader import get_template
 from markupsafe import Markup
 
 CARD_TEMPLATE = "articles/includes/article_card.html"
-KEPT_CARDS = 5000  # about 1.5 KB each
+# A card is a small HTML fragment; the bound keeps the memory each worker
+# gives to cards small and fixed.
+KEPT_CARDS = 5000
 
 
 class KeptCards:

@@ -1,7 +1,7 @@
 """The Jinja2 environment of the reader-facing templates in templates/.
 
-Readers' pages are rendered with Jinja2, several times faster than Django's
-template language for pages made of many story cards; the admin keeps
+Readers' pages are rendered with Jinja2, faster than Django's template
+language for pages made of many story cards; the admin keeps
 Django's templates. The filters are the ones in templatetags/articles_tags.py,
 plus `safe_url` (articles/html.py) for every address stored in the database
 that becomes a link, Django's date formatting (in the site's time zone, as

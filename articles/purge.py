@@ -1,7 +1,7 @@
 """Purge by key: a change makes out of date exactly the pages that show it.
 
 Every public page carries the keys of what it shows (pagecache.shows(); the
-keys are listed in the README): `s12` for story 12, whose page, card,
+keys are listed in docs/developers.md): `s12` for story 12, whose page, card,
 headline or link it shows, `sec4` for a list of section 4's stories, `front`,
 `nav`, and so on. A change records the keys it affects (signals.py) in the
 Purge table, in the same transaction as the change itself, so a purge is

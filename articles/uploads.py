@@ -218,9 +218,9 @@ def _reencode(picture: PILImage.Image) -> bytes:
     if pil_format == "JPEG" and bare.mode not in ("RGB", "L", "CMYK"):
         bare = bare.convert("RGB")
     if pil_format == "PNG" and bare.width * bare.height > PNG_OPTIMIZE_MAX_PIXELS:
-        # optimize tries zlib settings for a few per cent, and zlib's best
-        # levels take seconds on a big picture: the file is a fifth larger
-        # at level 1, and renditions are what readers download.
+        # optimize tries zlib settings for a small gain, and zlib's best
+        # levels are slow on a big picture; the larger file at level 1
+        # matters little, since renditions are what readers download.
         options.pop("optimize", None)
         options["compress_level"] = 1
     bare.save(buffer, pil_format, **options)

@@ -35,8 +35,8 @@ MAX_PAGES = 50
 class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
-        """Count at most MAX_PAGES pages: counting every one of 100,000 stories
-        would cost more than rendering the page."""
+        """Count at most MAX_PAGES pages: counting every story of a large
+        archive would cost more than rendering the page."""
         return self.object_list[: self.per_page * MAX_PAGES].count()
 
 

@@ -3,7 +3,7 @@
 # Pages are kept for the app's edge lifetime (Surrogate-Control, hours) and
 # removed the moment they change: the app sends each page's surrogate keys
 # (Surrogate-Key: s12 front nav site) and, after an edit, a PURGE with the
-# keys it touched (VARNISH_URLS; README, "Varnish").
+# keys it touched (VARNISH_URLS; docs/operators.md, "Varnish").
 #
 # Needs Varnish 7.1 or later and the xkey vmod (Debian: apt-get install
 # varnish varnish-modules). Install: copy to /etc/varnish/default.vcl,

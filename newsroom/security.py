@@ -2,8 +2,8 @@
 the refusal of input no page can use (NUL characters, huge integers).
 
 Readers' pages get a fixed policy (settings.CONTENT_SECURITY_POLICY), joined
-once here: django-csp builds it again for every response, which measured
-50 µs a request, a sixth of what a page from the page cache costs. The
+once here: django-csp builds it again for every response, which is a
+noticeable part of what a page from the page cache costs. The
 admin gets its own (settings.ADMIN_CONTENT_SECURITY_POLICY) with a fresh
 nonce per response for the few inline scripts it needs (the prose editor's
 import map); templates write it as `<script nonce="{{ csp_nonce }}">`, the

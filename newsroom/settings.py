@@ -67,7 +67,9 @@ def env_float(name: str, default: float) -> float:
 def env_required(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
-        raise ImproperlyConfigured(f"{name} must be set (see README, Configuration).")
+        raise ImproperlyConfigured(
+            f"{name} must be set (see docs/operators.md, Configuration)."
+        )
     return value
 
 
@@ -285,9 +287,10 @@ ABSOLUTE_URL_OVERRIDES = {
     "taggit.tag": lambda tag: import_string("articles.models.tag_url")(tag)
 }
 
-# Readers' pages (templates/) are Jinja2 templates: several times faster
-# than Django's for pages of many story cards (see articles/jinja.py). The
-# admin, and the admin pages of ours in articles/templates/, use Django's.
+# Readers' pages (templates/) are Jinja2 templates: faster than Django's
+# for pages of many story cards (see articles/jinja.py). The admin, and
+# the admin pages of ours in articles/templates/ and accounts/templates/,
+# use Django's.
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
@@ -461,8 +464,8 @@ STORAGES = {
 }
 
 # collectstatic keeps only the hashed copies (the only names pages use) and
-# does not compress source maps, which only developer tools fetch: a third
-# of the time and half the disk.
+# does not compress source maps, which only developer tools fetch: much of
+# its time and disk went on those.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ("map", *Compressor.SKIP_COMPRESS_EXTENSIONS)
 

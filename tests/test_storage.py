@@ -70,7 +70,7 @@ def storage_from_env(moto_endpoint) -> dict:
 
 @pytest.fixture(scope="module")
 def s3(storage_from_env) -> "Bucket":
-    """The bucket, public to read as README asks, with default storage
+    """The bucket, public to read as docs/operators.md asks, with default storage
     pointing at it for this module (one S3 client for all its tests)."""
     import boto3
 
