@@ -19,6 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qsessions.admin import SessionAdmin as QSessionAdmin
 from qsessions.models import Session
 
+from newsroom.security import CheckedLookups
+
 from . import audit, twofactor
 from .audit import Action
 from .models import AuditEvent
@@ -28,7 +30,7 @@ User = get_user_model()
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(CheckedLookups, admin.ModelAdmin):
     """Read-only for everyone; readable with accounts.view_auditevent (the
     Administrator role has it, Editors and Writers do not)."""
 
@@ -67,7 +69,7 @@ def lift(request: HttpRequest, attempts: QuerySet) -> int:
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+class AccessAttemptAdmin(CheckedLookups, AxesAccessAttemptAdmin):
     """Axes' list of failed sign-ins, with "Lift lockout". Open to those with
     the axes permissions (the Administrator role), never to Editors."""
 
@@ -201,7 +203,7 @@ admin.site.unregister(Session)
 
 
 @admin.register(Session)
-class SessionAdmin(QSessionAdmin):
+class SessionAdmin(CheckedLookups, QSessionAdmin):
     """qsessions' list of everyone's sessions, to look at only: no session
     keys or data (a key is as good as the password), and signing out goes
     through "Sign out everywhere" on the users' list, which is audited."""
