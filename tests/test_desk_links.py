@@ -1,0 +1,230 @@
+"""Links to stories readers cannot see yet: the "Read more" and "See also"
+pickers say which candidates are not live, and saving a story warns about
+each link that will not show."""
+
+import json
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from articles.models import Article, ReadMoreLink, SeeAlsoLink
+
+from .factories import make_article, make_section
+from .test_admin import story_form
+from .test_workflow import token
+
+KARACHI = ZoneInfo("Asia/Karachi")
+# Tuesday 2 December, mid-morning in the newsroom.
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=KARACHI)
+NEXT_WEEK = datetime(2026, 12, 9, 14, 0, tzinfo=KARACHI)
+NEXT_YEAR = datetime(2027, 1, 5, 9, 30, tzinfo=KARACHI)
+
+LINK_SEARCH = reverse("admin:articles_article_link_autocomplete")
+
+
+@pytest.fixture
+def newsroom_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def candidates() -> dict[str, Article]:
+    """One story in each state a link target can be in."""
+    Status = Article.Status
+    return {
+        "live": make_article(headline="Floods in Sindh", published_at=NOW),
+        "scheduled": make_article(headline="Floods in Punjab", published_at=NEXT_WEEK),
+        "next year": make_article(
+            headline="Floods in Balochistan", published_at=NEXT_YEAR
+        ),
+        "draft": make_article(
+            headline="Floods in Kashmir", status=Status.DRAFT, published_at=None
+        ),
+        "review": make_article(
+            headline="Floods in Swat", status=Status.REVIEW, published_at=None
+        ),
+        "withdrawn": make_article(headline="Floods in Thar", status=Status.WITHDRAWN),
+    }
+
+
+def search(client, model_name: str, term: str) -> list[str]:
+    response = client.get(
+        LINK_SEARCH,
+        {
+            "app_label": "articles",
+            "model_name": model_name,
+            "field_name": "target",
+            "term": term,
+        },
+    )
+    assert response.status_code == 200
+    return sorted(r["text"] for r in json.loads(response.content)["results"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model_name", ["readmorelink", "seealsolink"])
+def test_link_pickers_say_which_stories_are_not_live(
+    editor_client, newsroom_clock, model_name
+):
+    candidates()
+    assert search(editor_client, model_name, "floods") == [
+        "Floods in Balochistan — scheduled 5 Jan 2027 09:30",
+        "Floods in Kashmir — draft",
+        "Floods in Punjab — scheduled 9 Dec 14:00",
+        "Floods in Sindh",
+        "Floods in Swat — in review",
+        "Floods in Thar — withdrawn",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_scheduled_story_reads_plain_once_it_is_live(client, editor):
+    make_article(headline="Floods in Punjab", published_at=NEXT_WEEK)
+    with time_machine.travel(NEXT_WEEK - timedelta(minutes=1), tick=False):
+        client.force_login(editor)  # a session of that day
+        assert search(client, "seealsolink", "punjab") == [
+            "Floods in Punjab — scheduled 9 Dec 14:00"
+        ]
+    with time_machine.travel(NEXT_WEEK, tick=False):
+        assert search(client, "seealsolink", "punjab") == ["Floods in Punjab"]
+
+
+@pytest.mark.django_db
+def test_the_link_search_still_needs_a_staff_login(client, newsroom_clock):
+    candidates()
+    response = client.get(
+        LINK_SEARCH,
+        {"app_label": "articles", "model_name": "seealsolink", "field_name": "target"},
+    )
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_story_form_pickers_use_the_link_search_and_label_chosen_targets(
+    editor_client, newsroom_clock
+):
+    stories = candidates()
+    story = make_article(headline="Rain stops")
+    ReadMoreLink.objects.create(article=story, target=stories["draft"])
+    SeeAlsoLink.objects.create(article=story, target=stories["scheduled"])
+    SeeAlsoLink.objects.create(article=story, target=stories["live"], position=2)
+    page = editor_client.get(
+        reverse("admin:articles_article_change", args=[story.pk])
+    ).content.decode()
+
+    for prefix in ("read_more_links", "see_also_links"):
+        select = re.search(rf'<select name="{prefix}-0-target"[^>]*>', page)[0]
+        assert f'data-ajax--url="{LINK_SEARCH}"' in select
+    assert (
+        f'<option value="{stories["draft"].pk}" selected>Floods in Kashmir — draft'
+    ) in page
+    assert (
+        f'<option value="{stories["scheduled"].pk}" selected>'
+        "Floods in Punjab — scheduled 9 Dec 14:00"
+    ) in page
+    assert (
+        f'<option value="{stories["live"].pk}" selected>Floods in Sindh</option>'
+    ) in page
+    # Other pickers keep the site's own search.
+    section = re.search(r'<select name="section"[^>]*>', page)[0]
+    assert f'data-ajax--url="{reverse("admin:autocomplete")}"' in section
+
+
+def save_with_links(client, story: Article, read_more=(), see_also=()):
+    data = story_form(
+        story.section,
+        headline=story.headline,
+        slug=story.slug,
+        new_tags="",
+        loaded_modified_at=token(story),
+    )
+    links = {"read_more_links": read_more, "see_also_links": see_also}
+    for prefix, targets in links.items():
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(targets))
+        for number, target in enumerate(targets):
+            data[f"{prefix}-{number}-target"] = target.pk
+            data[f"{prefix}-{number}-article"] = story.pk
+            data[f"{prefix}-{number}-position"] = str(number)
+            data[f"{prefix}-{number}-after_paragraph"] = "1"
+    url = reverse("admin:articles_article_change", args=[story.pk])
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain, response.context["adminform"].form.errors
+    return [(m.level_tag, m.message) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+def test_saving_warns_about_each_link_that_will_not_show(editor_client, newsroom_clock):
+    stories = candidates()
+    story = make_article(headline="Rain stops")
+    said = save_with_links(
+        editor_client,
+        story,
+        read_more=[stories["draft"], stories["review"]],
+        see_also=[stories["scheduled"], stories["withdrawn"], stories["live"]],
+    )
+
+    assert said[0][0] == "success"
+    assert said[1:] == [
+        (
+            "warning",
+            "“Floods in Kashmir” is linked under Read more but is a draft: "
+            "the link will not show until it is published.",
+        ),
+        (
+            "warning",
+            "“Floods in Swat” is linked under Read more but is in review: "
+            "the link will not show until it is published.",
+        ),
+        (
+            "warning",
+            "“Floods in Punjab” is linked under See also but is scheduled for "
+            "9 Dec 14:00: the link shows from then.",
+        ),
+        (
+            "warning",
+            "“Floods in Thar” is linked under See also but is withdrawn: "
+            "the link will not show unless it is published again.",
+        ),
+    ]
+    assert story.see_also_links.count() == 3
+    assert story.read_more_links.count() == 2
+
+
+@pytest.mark.django_db
+def test_links_to_live_stories_and_addresses_save_without_warnings(
+    editor_client, newsroom_clock
+):
+    stories = candidates()
+    story = make_article(headline="Rain stops")
+    said = save_with_links(
+        editor_client, story, read_more=[stories["live"]], see_also=[stories["live"]]
+    )
+    SeeAlsoLink.objects.create(
+        article=story, url="https://example.org/", title="Elsewhere", position=5
+    )
+    said += save_with_links(editor_client, story)
+    assert [level for level, _ in said] == ["success", "success"]
+
+
+@pytest.mark.django_db
+def test_a_new_story_is_warned_about_its_links_too(editor_client, newsroom_clock):
+    stories = candidates()
+    data = story_form(make_section())
+    data |= {
+        "see_also_links-TOTAL_FORMS": "1",
+        "see_also_links-0-target": stories["draft"].pk,
+        "see_also_links-0-position": "1",
+    }
+    add = reverse("admin:articles_article_add")
+    response = editor_client.post(add, data, follow=True)
+    said = [m.message for m in response.context["messages"]]
+    assert "was added successfully" in said[0]
+    assert said[1:] == [
+        "“Floods in Kashmir” is linked under See also but is a draft: "
+        "the link will not show until it is published."
+    ]
