@@ -1,6 +1,7 @@
 """Links to stories readers cannot see yet: the "Read more" and "See also"
 pickers say which candidates are not live, and saving a story warns about
-each link that will not show."""
+each link that will not show; and, in Chromium, a full stop typed after a
+link in the body stays outside it."""
 
 import json
 import re
@@ -10,11 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from articles.models import Article, ReadMoreLink, SeeAlsoLink
 
 from .factories import make_article, make_section
 from .test_admin import story_form
+from .test_browser import browser  # noqa: F401 (fixture)
+from .test_browser_workflow import DESKTOP, log_in, pick_autocomplete
 from .test_workflow import token
 
 KARACHI = ZoneInfo("Asia/Karachi")
@@ -228,3 +232,79 @@ def test_a_new_story_is_warned_about_its_links_too(editor_client, newsroom_clock
         "“Floods in Kashmir” is linked under See also but is a draft: "
         "the link will not show until it is published."
     ]
+
+
+# In the browser: the body editor.
+
+
+def write_linked_word(page, live_server) -> None:
+    """A new story whose body is "See the programme" with "programme"
+    linked through the editor's link dialog; the caret is left in the
+    link, on its last letter's right."""
+    page.goto(live_server.url + "/admin/articles/article/add/")
+    page.fill("#id_headline", "Choir tours Sindh")
+    page.fill("#id_standfirst", "Twelve towns in twelve days.")
+    body = page.locator(".field-body [contenteditable=true]")
+    body.click()
+    page.keyboard.type("See the programme")
+    for _ in "programme":
+        page.keyboard.press("Shift+ArrowLeft")
+    page.click(".prose-menubar__button[data-name=link]")
+    dialog = page.locator("dialog.prose-editor-dialog[open]")
+    dialog.locator("input[name=href]").fill("https://example.org/programme")
+    dialog.locator("button[type=submit]").click()
+    expect(body.locator("a")).to_have_text("programme")
+    pick_autocomplete(page, "section", "Cul", "Culture")
+    page.select_option("#id_status", "draft")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_full_stop_typed_after_a_link_stays_outside_it(
+    browser,  # noqa: F811
+    live_server,
+    editor,
+):
+    make_section(name="Culture", slug="culture")
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, live_server, "editor")
+    write_linked_word(page, live_server)
+    body = page.locator(".field-body [contenteditable=true]")
+    body.click()
+    page.keyboard.press("End")
+    page.keyboard.type(". Tickets are free.")
+    expect(body.locator("a")).to_have_text("programme")
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    stored = Article.objects.get(slug="choir-tours-sindh").body
+    assert re.search(
+        r'<a href="https://example.org/programme"[^>]*>programme</a>\. Tickets', stored
+    ), stored
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_text_typed_inside_a_link_stays_in_it(
+    browser,  # noqa: F811
+    live_server,
+    editor,
+):
+    make_section(name="Culture", slug="culture")
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, live_server, "editor")
+    write_linked_word(page, live_server)
+    body = page.locator(".field-body [contenteditable=true]")
+    body.click()
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.type("-pro")  # between "program" and "me"
+    expect(body.locator("a")).to_have_text("program-prome")
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    stored = Article.objects.get(slug="choir-tours-sindh").body
+    assert re.search(r"<p>See the <a [^>]*>program-prome</a></p>", stored), stored
+    page.close()
