@@ -1,7 +1,8 @@
 """Links to stories readers cannot see yet: the "Read more" and "See also"
 pickers say which candidates are not live, and saving a story warns about
 each link that will not show; and, in Chromium, a full stop typed after a
-link in the body stays outside it."""
+link in the body stays outside it, and the See also picker and warning
+work in the page."""
 
 import json
 import re
@@ -11,8 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from articles.link_targets import when
 from articles.models import Article, ReadMoreLink, SeeAlsoLink
 
 from .factories import make_article, make_section
@@ -307,4 +310,37 @@ def test_text_typed_inside_a_link_stays_in_it(
 
     stored = Article.objects.get(slug="choir-tours-sindh").body
     assert re.search(r"<p>See the <a [^>]*>program-prome</a></p>", stored), stored
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_see_also_picker_shows_a_scheduled_story_and_saving_warns(
+    browser,  # noqa: F811
+    live_server,
+    editor,
+):
+    coming = timezone.now() + timedelta(days=7)
+    scheduled = make_article(headline="Floods in Punjab", published_at=coming)
+    make_article(headline="Floods in Sindh")
+    story = make_article(headline="Rain stops")
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, live_server, "editor")
+    page.goto(f"{live_server.url}/admin/articles/article/{story.pk}/change/")
+    page.click("#see_also_links-group .add-row a")
+    page.click("#see_also_links-0 .field-target .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", "Floods")
+    options = page.locator(".select2-results__option")
+    expect(options).to_have_text(
+        [f"Floods in Punjab — scheduled {when(coming)}", "Floods in Sindh"]
+    )
+    options.filter(has_text="Punjab").click()
+    page.click("input[name=_continue]")
+    messages = page.locator(".messagelist li")
+    expect(messages.nth(0)).to_contain_text("was changed successfully")
+    expect(messages.nth(1)).to_have_text(
+        f"“Floods in Punjab” is linked under See also but is scheduled for "
+        f"{when(coming)}: the link shows from then."
+    )
+    assert story.see_also_links.get().target == scheduled
     page.close()
