@@ -21,6 +21,11 @@ from newsroom.security import CheckedLookups, with_nonce
 
 from .forms import ArticleActionForm, ArticleAdminForm, ImageAdminForm
 from .history import field_changes, related_changes
+from .link_targets import (
+    LinkTargetInline,
+    StoryAutocompleteJsonView,
+    warn_about_hidden_links,
+)
 from .models import (
     Article,
     ArticleNote,
@@ -196,7 +201,7 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "byline (in order)"
 
 
-class ReadMoreLinkInline(admin.TabularInline):
+class ReadMoreLinkInline(LinkTargetInline, admin.TabularInline):
     model = ReadMoreLink
     fk_name = "article"
     extra = 0
@@ -205,7 +210,7 @@ class ReadMoreLinkInline(admin.TabularInline):
     verbose_name_plural = "“read more” links inside the body"
 
 
-class SeeAlsoLinkInline(admin.TabularInline):
+class SeeAlsoLinkInline(LinkTargetInline, admin.TabularInline):
     model = SeeAlsoLink
     fk_name = "article"
     extra = 0
@@ -433,6 +438,18 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
             )
         messages.success(request, f"{len(photos)} photos added to the gallery.")
 
+    # After the "saved" message: the links that will not show yet.
+
+    def response_add(self, request, obj: Article, *args, **kwargs):
+        response = super().response_add(request, obj, *args, **kwargs)
+        warn_about_hidden_links(request, obj)
+        return response
+
+    def response_change(self, request, obj: Article):
+        response = super().response_change(request, obj)
+        warn_about_hidden_links(request, obj)
+        return response
+
     # Actions: editors only (permissions=["publish"]); each saves every story
     # in its own revision and reports how many changed.
 
@@ -555,6 +572,14 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
                 "<path:object_id>/history/<int:version_id>/changes/",
                 self.admin_site.admin_view(self.changes_view),
                 name="articles_article_changes",
+            ),
+            # The link pickers' search (articles/link_targets.py).
+            path(
+                "link-autocomplete/",
+                self.admin_site.admin_view(
+                    StoryAutocompleteJsonView.as_view(admin_site=self.admin_site)
+                ),
+                name="articles_article_link_autocomplete",
             ),
             *super().get_urls(),
         ]

@@ -30,7 +30,15 @@ BODY_EDITOR_EXTENSIONS = {
     "Strike": True,
     "Subscript": True,
     "Superscript": True,
-    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    # Tiptap's link is "inclusive" (text typed at its end joins it) exactly
+    # when autolink is on, so a full stop typed after a link went inside it.
+    # Without autolink a typed address stays text until linked with the
+    # button (or pasted over a selection).
+    "Link": {
+        "enableTarget": False,
+        "protocols": ["http", "https", "mailto"],
+        "autolink": False,
+    },
     "BulletList": True,
     "OrderedList": True,
     "ListItem": True,
