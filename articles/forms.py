@@ -286,6 +286,18 @@ class ImageAdminForm(forms.ModelForm):
         return clean_image_upload(file)
 
 
+class ActionBarDateTime(AdminSplitDateTime):
+    """The story form's date and time boxes (calendar, clock, "Today" and
+    "Now"), side by side to fit the list's action bar."""
+
+    template_name = "admin/articles/widgets/action_datetime.html"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.widgets[0].attrs["aria-label"] = "Date"
+        self.widgets[1].attrs["aria-label"] = "Time"
+
+
 def local_zone_name() -> str:
     """The newsroom's time zone (TIME_ZONE) as editors call it."""
     zone = str(timezone.get_current_timezone())
@@ -293,12 +305,12 @@ def local_zone_name() -> str:
 
 
 class ArticleActionForm(ActionForm):
-    # The story form's date and time boxes (calendar, clock, "Today" and
-    # "Now"), not the browser's own input in its locale's format.
+    # The story form's date and time boxes, not the browser's own input in
+    # its locale's format.
     when = forms.SplitDateTimeField(
         required=False,
         label="Time",
-        widget=AdminSplitDateTime,
+        widget=ActionBarDateTime,
         help_text="For “Schedule” and “Mark as breaking until”.",
     )
 
