@@ -348,7 +348,8 @@ class Article(models.Model):
         null=True,
         blank=True,
         help_text="Pin to the front page: 1 is the lead story, 2 and up are "
-        "top stories in that order. Leave empty for newest-first.",
+        "top stories in that order. A rank another published story holds is "
+        "taken from it (it is unpinned). Leave empty for newest-first.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)

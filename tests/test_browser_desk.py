@@ -65,6 +65,10 @@ def test_editor_in_another_time_zone_sees_one_note_and_the_same_date_boxes(
         re.compile(r"^\d{4}-\d{2}-\d{2}$")
     )
     shot(page, "story-list")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "story-list-phone")
+    page.goto(f"{live_server.url}/admin/articles/article/{story.pk}/change/")
+    shot(page, "story-form-phone")
     assert not missing, missing
     context.close()
     assert Article.objects.get(pk=story.pk).front_page_rank == 1
