@@ -4,11 +4,13 @@ from typing import Literal
 import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import BaseModelFormSet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,7 +21,13 @@ from reversion.models import Version
 from accounts import audit
 from newsroom.security import CheckedLookups, with_nonce
 
-from .forms import ArticleActionForm, ArticleAdminForm, ImageAdminForm
+from .forms import (
+    ArticleActionForm,
+    ArticleAdminForm,
+    ArticleListForm,
+    ImageAdminForm,
+    local_zone_name,
+)
 from .history import field_changes, related_changes
 from .link_targets import (
     LinkTargetInline,
@@ -107,7 +115,6 @@ class ImageAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["js/focal-point.js"]
-        css = {"all": ["css/admin.css"]}
 
     @admin.display(description="")
     def thumbnail(self, obj: Image):
@@ -158,6 +165,17 @@ class ImageAdmin(admin.ModelAdmin):
         return f"{obj.width}×{obj.height}"
 
 
+def times_are_local() -> str:
+    """The one note on the newsroom's time zone. Django's own warning under
+    each time box ("You are 5 hours behind server time") is hidden
+    (static/css/admin.css): times are typed and shown in the newsroom's
+    zone, whatever the editor's device is set to."""
+    return (
+        f"Times are {local_zone_name()} time ({timezone.localtime().tzname()}), "
+        "whatever your device's clock says."
+    )
+
+
 def publication_state(story: Article) -> tuple:
     """The status and publication time a story has in the database now."""
     if story.pk is None:
@@ -192,7 +210,47 @@ def audit_publication(request: HttpRequest, story: Article, before: tuple) -> No
         audit.record(audit.Action.WITHDRAWN, request=request, target=target)
 
 
-class BylineInline(admin.TabularInline):
+def is_rank_clash(error: IntegrityError) -> bool:
+    """Whether the database refused a save for a front-page rank held by
+    another published story (PostgreSQL names the constraint, SQLite the
+    column)."""
+    return "front_page_rank" in str(error)
+
+
+class KeepsRelatedRecords:
+    """No red cross beside Author, Section, Source and other related fields
+    in the story form: it deletes the record itself (a whole section), not
+    its link to the story. The add and change links stay."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(
+            formfield.widget, RelatedFieldWidgetWrapper
+        ):
+            formfield.widget.can_delete_related = False
+        return formfield
+
+
+class RankListFormSet(BaseModelFormSet):
+    """The story list's rank boxes: one save may not give two published
+    stories the same rank (which of them would keep it?)."""
+
+    def clean(self) -> None:
+        super().clean()
+        holders = {}
+        for form in self.forms:
+            rank = form.cleaned_data.get("front_page_rank")
+            if rank is None or form.instance.status != Article.Status.PUBLISHED:
+                continue
+            if rank in holders:
+                raise ValidationError(
+                    f"“{holders[rank]}” and “{form.instance}” cannot both be at "
+                    f"{rank} on the front page: give one of them another rank."
+                )
+            holders[rank] = form.instance
+
+
+class BylineInline(KeepsRelatedRecords, admin.TabularInline):
     model = Byline
     extra = 0
     autocomplete_fields = ["author"]
@@ -201,7 +259,7 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "byline (in order)"
 
 
-class ReadMoreLinkInline(LinkTargetInline, admin.TabularInline):
+class ReadMoreLinkInline(LinkTargetInline, KeepsRelatedRecords, admin.TabularInline):
     model = ReadMoreLink
     fk_name = "article"
     extra = 0
@@ -210,7 +268,7 @@ class ReadMoreLinkInline(LinkTargetInline, admin.TabularInline):
     verbose_name_plural = "“read more” links inside the body"
 
 
-class SeeAlsoLinkInline(LinkTargetInline, admin.TabularInline):
+class SeeAlsoLinkInline(LinkTargetInline, KeepsRelatedRecords, admin.TabularInline):
     model = SeeAlsoLink
     fk_name = "article"
     extra = 0
@@ -219,7 +277,7 @@ class SeeAlsoLinkInline(LinkTargetInline, admin.TabularInline):
     verbose_name_plural = "“See also” links (in order)"
 
 
-class GalleryImageInline(admin.TabularInline):
+class GalleryImageInline(KeepsRelatedRecords, admin.TabularInline):
     model = GalleryImage
     extra = 0
     autocomplete_fields = ["image"]
@@ -240,7 +298,7 @@ class GalleryImageInline(admin.TabularInline):
         )
 
 
-class ArticleNoteInline(admin.TabularInline):
+class ArticleNoteInline(KeepsRelatedRecords, admin.TabularInline):
     model = ArticleNote
     extra = 0
     fields = ["kind", "text", "created_at"]
@@ -262,7 +320,7 @@ class FrontPageFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(CheckedLookups, VersionAdmin):
+class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
     """The story admin. Who may see, change and publish which story is
     decided in roles.py; the methods under "Who sees and edits what" and
     the history views only ask it. Every rule is checked on the server."""
@@ -313,7 +371,6 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
 
     class Media:
         js = ["js/article-admin.js"]
-        css = {"all": ["css/admin.css"]}
 
     # Who sees and edits what.
 
@@ -333,8 +390,21 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        # A subclass per request, so the form knows who is saving.
-        return type(form.__name__, (form,), {"user": request.user})
+        # A subclass per request, so the form knows who is saving (and
+        # whether changeform_view met a rank clash).
+        attrs = {
+            "user": request.user,
+            "rank_clash": getattr(request, "rank_clash", None),
+        }
+        return type(form.__name__, (form,), attrs)
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs):
+        return super().get_changelist_form(request, form=ArticleListForm, **kwargs)
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs):
+        return super().get_changelist_formset(
+            request, formset=RankListFormSet, **kwargs
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         readonly = ["updated_at", "created_by", "created_at", "modified_at"]
@@ -374,7 +444,10 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
                     ]
                 },
             ),
-            ("Publishing", {"fields": publishing}),
+            (
+                "Publishing",
+                {"fields": publishing, "description": times_are_local()},
+            ),
         ]
 
     def get_changelist_instance(self, request: HttpRequest):
@@ -419,8 +492,68 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
         if form.cleaned_data.get("significant_update"):
             obj.updated_at = timezone.now()
         before = publication_state(obj)
+        self._take_rank(request, obj)
         super().save_model(request, obj, form, change)
         audit_publication(request, obj, before)
+
+    # Front-page ranks: one published story per rank (a database
+    # constraint). A story saved at a held rank takes it, the holder is
+    # unpinned in the same transaction, and the editor is told.
+
+    def _take_rank(self, request: HttpRequest, story: Article) -> None:
+        for holder in story.take_front_page_rank():
+            message = (
+                f"Unpinned from the front page: “{story}” took rank "
+                f"{story.front_page_rank}."
+            )
+            self.log_change(request, holder, message)
+            unpinned = request.__dict__.setdefault("unpinned", [])
+            unpinned.append((holder, story.front_page_rank))
+
+    def _report_unpinned(self, request: HttpRequest) -> None:
+        """Name each story this request unpinned and that is still unpinned
+        (a list save that swaps two ranks unpins one for a moment)."""
+        unpinned = request.__dict__.pop("unpinned", [])
+        still = set(
+            Article.objects.filter(
+                pk__in=[holder.pk for holder, _ in unpinned],
+                front_page_rank__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        for holder, rank in unpinned:
+            if holder.pk in still:
+                self.message_user(
+                    request,
+                    f"“{holder}” was at {rank} on the front page; it is no "
+                    "longer pinned.",
+                    messages.WARNING,
+                )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as error:
+            # Another editor's save took the rank between this form's check
+            # and its save (the transaction is rolled back). The form is
+            # shown again, as typed, saying so.
+            holder = self._rank_holder(request, object_id)
+            if not is_rank_clash(error) or holder is None:
+                raise
+            request.__dict__.pop("unpinned", None)
+            request.rank_clash = holder
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _rank_holder(self, request: HttpRequest, object_id) -> Article | None:
+        try:
+            rank = int(request.POST.get("front_page_rank", ""))
+        except ValueError:
+            return None
+        holders = Article.objects.filter(
+            status=Article.Status.PUBLISHED, front_page_rank=rank
+        )
+        if object_id:
+            holders = holders.exclude(pk=unquote(object_id))
+        return holders.first()
 
     def save_related(self, request, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -438,14 +571,17 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
             )
         messages.success(request, f"{len(photos)} photos added to the gallery.")
 
-    # After the "saved" message: the links that will not show yet.
+    # Before the "saved" message: a story this one took the rank from; after
+    # it: the links that will not show yet.
 
     def response_add(self, request, obj: Article, *args, **kwargs):
+        self._report_unpinned(request)
         response = super().response_add(request, obj, *args, **kwargs)
         warn_about_hidden_links(request, obj)
         return response
 
     def response_change(self, request, obj: Article):
+        self._report_unpinned(request)
         response = super().response_change(request, obj)
         warn_about_hidden_links(request, obj)
         return response
@@ -465,6 +601,8 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
                 with reversion.create_revision():
                     reversion.set_user(request.user)
                     reversion.set_comment(f"{verb} from the story list.")
+                    # A pinned draft published here takes its rank.
+                    self._take_rank(request, story)
                     story.save()
                 audit_publication(request, story, before)
                 self.log_change(request, story, f"{verb} from the story list.")
@@ -553,13 +691,29 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
         )
         self._report(request, changed, "removed from breaking news")
 
+    def response_action(self, request: HttpRequest, queryset: QuerySet):
+        # Django says "No action selected." when any box of the action bar
+        # is not valid; say what is wrong with the time instead.
+        form = self.action_form(request.POST, auto_id=None)
+        form.fields["action"].choices = self.get_action_choices(request)
+        time_refused = "when" in form.errors and "action" not in form.errors
+        if not form.is_valid() and time_refused:
+            self.message_user(
+                request,
+                "The “Time” box needs a date (YYYY-MM-DD) and a time (HH:MM), "
+                "or nothing at all; no story was changed.",
+                messages.ERROR,
+            )
+            return None
+        return super().response_action(request, queryset)
+
     def _action_time(self, request: HttpRequest) -> datetime | None | Literal[False]:
         """The "Time" box of the action bar: None when empty, False when it
         is not a valid time."""
+        field = self.action_form.base_fields["when"]
         try:
-            return self.action_form.base_fields["when"].clean(
-                request.POST.get("when", "")
-            )
+            typed = field.widget.value_from_datadict(request.POST, {}, "when")
+            return field.clean(typed)
         except ValidationError:
             return False
 
@@ -588,7 +742,23 @@ class ArticleAdmin(CheckedLookups, VersionAdmin):
         # reversion's "Recover deleted articles" button shows for anyone who
         # may change stories; recovering is for editors.
         context = {"has_change_permission": may_publish(request.user)}
-        return super().changelist_view(request, context | (extra_context or {}))
+        try:
+            response = super().changelist_view(request, context | (extra_context or {}))
+        except IntegrityError as error:
+            # Another editor's save took a rank while this one was saving;
+            # everything this save did is rolled back.
+            if not is_rank_clash(error):
+                raise
+            request.__dict__.pop("unpinned", None)
+            self.message_user(
+                request,
+                "Another editor changed the front page while you were saving, so "
+                "nothing was saved. Check the ranks below and save again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        self._report_unpinned(request)
+        return response
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         if not may_publish(request.user):

@@ -3,7 +3,11 @@ from datetime import UTC, date, datetime
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
-from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import (
+    AdminFileWidget,
+    AdminSplitDateTime,
+    AutocompleteSelectMultiple,
+)
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -78,7 +82,36 @@ def _token(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat() if moment else ""
 
 
-class ArticleAdminForm(forms.ModelForm):
+class TakesFrontPageRank:
+    """A story saved at a front-page rank another published story holds
+    takes the rank (ArticleAdmin.save_model unpins the other and says so),
+    so the form does not refuse it as a constraint violation. The database
+    constraint still guards the save; ArticleAdmin turns a clash it reports
+    (two editors at once) into `rank_clash`, a form error."""
+
+    rank_clash = None
+
+    def _get_validation_exclusions(self) -> set[str]:
+        return super()._get_validation_exclusions() | {"front_page_rank"}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.rank_clash is not None:
+            self.add_error(
+                "front_page_rank",
+                f"While you were saving, another editor put “{self.rank_clash}” "
+                f"at {self.rank_clash.front_page_rank} on the front page, so "
+                "nothing was saved. Save again to put this story there instead "
+                "(the other is then unpinned), or choose another rank.",
+            )
+        return cleaned
+
+
+class ArticleListForm(TakesFrontPageRank, forms.ModelForm):
+    """A row of the story list's front-page ranks."""
+
+
+class ArticleAdminForm(TakesFrontPageRank, forms.ModelForm):
     """The story form. ArticleAdmin sets `user`; writers get fewer choices."""
 
     user = None
@@ -261,13 +294,38 @@ class ImageAdminForm(forms.ModelForm):
         return clean_image_upload(file)
 
 
+class ActionBarDateTime(AdminSplitDateTime):
+    """The story form's date and time boxes (calendar, clock, "Today" and
+    "Now"), side by side to fit the list's action bar."""
+
+    template_name = "admin/articles/widgets/action_datetime.html"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.widgets[0].attrs["aria-label"] = "Date"
+        self.widgets[1].attrs["aria-label"] = "Time"
+
+
+def local_zone_name() -> str:
+    """The newsroom's time zone (TIME_ZONE) as editors call it."""
+    zone = str(timezone.get_current_timezone())
+    return {"Asia/Karachi": "Pakistan"}.get(zone, zone)
+
+
 class ArticleActionForm(ActionForm):
-    when = forms.DateTimeField(
+    # The story form's date and time boxes, not the browser's own input in
+    # its locale's format.
+    when = forms.SplitDateTimeField(
         required=False,
         label="Time",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=ActionBarDateTime,
         help_text="For “Schedule” and “Mark as breaking until”.",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The action bar shows labels, not help texts: say the zone there.
+        self.fields["when"].label = f"Time ({timezone.localtime().tzname()})"
 
 
 # Dates outside these bounds cannot be stories, and date.max plus a day

@@ -348,7 +348,8 @@ class Article(models.Model):
         null=True,
         blank=True,
         help_text="Pin to the front page: 1 is the lead story, 2 and up are "
-        "top stories in that order. Leave empty for newest-first.",
+        "top stories in that order. A rank another published story holds is "
+        "taken from it (it is unpinned). Leave empty for newest-first.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
@@ -370,6 +371,9 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        # What the newsroom calls them: "Add story", "Select story to change".
+        verbose_name = "story"
+        verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
         permissions = [
             (
@@ -381,6 +385,17 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="articles_article_published_has_date",
+            ),
+            # One published story per front-page rank: a second lead would be
+            # demoted by the front page without a word. Saving a story at a
+            # held rank takes it (take_front_page_rank()). Scheduled stories
+            # count, as the database cannot know when a time has come.
+            models.UniqueConstraint(
+                fields=["front_page_rank"],
+                condition=Q(status="published", front_page_rank__isnull=False),
+                name="articles_article_unique_front_page_rank",
+                violation_error_message="Another published story already has "
+                "this front-page rank.",
             ),
         ]
         indexes = [
@@ -451,6 +466,23 @@ class Article(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+    def take_front_page_rank(self) -> list["Article"]:
+        """Unpin the other published stories at this story's rank, so that
+        saving this one can take it; returns them, unpinned and saved (their
+        history shows it). Call it inside the transaction that saves this
+        story: the rows stay locked until then."""
+        if self.status != self.Status.PUBLISHED or self.front_page_rank is None:
+            return []
+        holders = list(
+            Article.objects.select_for_update()
+            .filter(status=self.Status.PUBLISHED, front_page_rank=self.front_page_rank)
+            .exclude(pk=self.pk)
+        )
+        for holder in holders:
+            holder.front_page_rank = None
+            holder.save(update_fields=["front_page_rank", "modified_at"])
+        return holders
 
     @property
     def is_live(self) -> bool:

@@ -132,7 +132,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     # Trigram lookups for search on PostgreSQL; inert on SQLite.
     "django.contrib.postgres",
-    "taggit",
+    "newsroom.apps.TagsConfig",  # django-taggit, named "Tags" in the admin
     "reversion",
     "django_prose_editor",
     # Second factors for staff: authenticator apps (TOTP), recovery codes

@@ -67,13 +67,17 @@ def publish_fields(when) -> dict:
 
 
 def run_action(client, action: str, stories, when: str = ""):
+    """Run a list action; `when` ("2026-12-02 14:30") goes in the action
+    bar's date and time boxes."""
+    day, _, time = when.replace("T", " ").partition(" ")
     return client.post(
         CHANGELIST,
         {
             "action": action,
             "_selected_action": [story.pk for story in stories],
             "index": "0",
-            "when": when,
+            "when_0": day,
+            "when_1": time,
         },
         follow=True,
     )

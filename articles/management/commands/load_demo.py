@@ -173,6 +173,12 @@ def load_story(
         published_at = now + parse_offset(story["published"])
         if "updated" in story:
             updated_at = published_at + parse_offset(story["updated"])
+    if status == Article.Status.PUBLISHED and story.get("rank"):
+        # One published story per rank: the demo story takes its rank from
+        # whichever story an editor has pinned there since.
+        Article.objects.filter(
+            status=Article.Status.PUBLISHED, front_page_rank=story["rank"]
+        ).exclude(slug=story["slug"]).update(front_page_rank=None)
     article, created = Article.objects.update_or_create(
         slug=story["slug"],
         defaults={

@@ -1,0 +1,9 @@
+from taggit.apps import TaggitAppConfig
+
+
+class TagsConfig(TaggitAppConfig):
+    """django-taggit as the admin shows it: "Tags", not "Taggit". (Not in
+    articles/apps.py: Django picks an app's config by itself only when its
+    apps.py has one.)"""
+
+    verbose_name = "Tags"
