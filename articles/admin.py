@@ -187,7 +187,14 @@ def audit_publication(request: HttpRequest, story: Article, before: tuple) -> No
         audit.record(audit.Action.WITHDRAWN, request=request, target=target)
 
 
-class BylineInline(admin.TabularInline):
+class CardInline(admin.TabularInline):
+    """A table on a laptop, a card per row on a phone: the template names
+    each cell's column so the narrow layout in admin.css can show it."""
+
+    template = "admin/articles/edit_inline/tabular.html"
+
+
+class BylineInline(CardInline):
     model = Byline
     extra = 0
     autocomplete_fields = ["author"]
@@ -196,7 +203,7 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "byline (in order)"
 
 
-class ReadMoreLinkInline(admin.TabularInline):
+class ReadMoreLinkInline(CardInline):
     model = ReadMoreLink
     fk_name = "article"
     extra = 0
@@ -205,7 +212,7 @@ class ReadMoreLinkInline(admin.TabularInline):
     verbose_name_plural = "“read more” links inside the body"
 
 
-class SeeAlsoLinkInline(admin.TabularInline):
+class SeeAlsoLinkInline(CardInline):
     model = SeeAlsoLink
     fk_name = "article"
     extra = 0
@@ -214,7 +221,7 @@ class SeeAlsoLinkInline(admin.TabularInline):
     verbose_name_plural = "“See also” links (in order)"
 
 
-class GalleryImageInline(admin.TabularInline):
+class GalleryImageInline(CardInline):
     model = GalleryImage
     extra = 0
     autocomplete_fields = ["image"]
@@ -235,7 +242,7 @@ class GalleryImageInline(admin.TabularInline):
         )
 
 
-class ArticleNoteInline(admin.TabularInline):
+class ArticleNoteInline(CardInline):
     model = ArticleNote
     extra = 0
     fields = ["kind", "text", "created_at"]

@@ -1,0 +1,95 @@
+"""The story form and the story list fit a laptop (1366 px) and a phone
+(390 px) without the page scrolling sideways, with inlines that have rows.
+Screenshots land in /tmp/layout-*.png for a person to look at."""
+
+import pytest
+from playwright.sync_api import expect
+
+from articles.models import Article, ArticleNote, ReadMoreLink, SeeAlsoLink
+
+from .factories import make_article, make_author, make_section
+from .test_browser import browser  # noqa: F401 (fixture)
+from .test_browser_workflow import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def sideways_overflow(page) -> int:
+    """How many pixels the page is wider than the window (0 when it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+# The elements that reach past the window's right edge, to say what to fix.
+OFFENDERS = """() => [...document.querySelectorAll("body *")]
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(-8)
+  .map(el => `${el.tagName.toLowerCase()}.${el.className} `
+    + `${Math.round(el.getBoundingClientRect().right)}`)"""
+
+
+def story_with_inlines() -> Article:
+    section = make_section(name="World", slug="world")
+    story = make_article(
+        headline="Flood waters reach the old bridge at Ravi by evening",
+        section=section,
+    )
+    story.bylines.create(author=make_author(name="Sara Khan"), position=1)
+    other = make_article(headline="Rescue boats sent from Lahore to the river towns")
+    ReadMoreLink.objects.create(article=story, target=other, after_paragraph=1)
+    SeeAlsoLink.objects.create(article=story, target=other, position=1)
+    SeeAlsoLink.objects.create(
+        article=story,
+        url="https://example.org/a/very/long/address/for/the/flood/appeal/page",
+        title="The provincial flood appeal, with the numbers to call for help",
+        position=2,
+    )
+    ArticleNote.objects.create(
+        article=story,
+        kind=ArticleNote.Kind.CORRECTION,
+        text="An earlier version of this story gave the river's level as 18 feet; "
+        "it was 16 feet, as the irrigation department's reading at noon shows. " * 3,
+    )
+    return story
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366", "390"])
+def test_story_form_and_list_have_no_sideways_scroll(
+    browser,  # noqa: F811
+    live_server,
+    editor,
+    viewport,
+):
+    story = story_with_inlines()
+    make_article(
+        headline="A scheduled story",
+        status=Article.Status.DRAFT,
+    )
+    page = browser.new_page(viewport=viewport)
+    log_in(page, live_server, "editor")
+    width = viewport["width"]
+
+    pages = {
+        "add": "/admin/articles/article/add/",
+        "change": f"/admin/articles/article/{story.pk}/change/",
+        "list": "/admin/articles/article/",
+    }
+    for name, url in pages.items():
+        page.goto(live_server.url + url)
+        page.screenshot(path=f"/tmp/layout-{name}-{width}.png", full_page=True)
+        assert sideways_overflow(page) <= 0, (name, page.evaluate(OFFENDERS))
+
+    if width == 390:
+        # On a phone each story row still says its state and time.
+        rows = page.locator("#result_list tbody tr")
+        expect(rows).to_have_count(3)
+        for row in rows.all():
+            for column in ("field-headline", "field-state", "field-when"):
+                cell = row.locator(f".{column}")
+                expect(cell).to_be_visible()
+                box = cell.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, column
+        expect(page.locator("#result_list")).to_contain_text("Draft")
+    page.close()
