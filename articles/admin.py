@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
+from django.forms.utils import pretty_name
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -185,6 +187,32 @@ def audit_publication(request: HttpRequest, story: Article, before: tuple) -> No
         )
     elif story.status == Article.Status.WITHDRAWN and status != story.status:
         audit.record(audit.Action.WITHDRAWN, request=request, target=target)
+
+
+def fields_with_errors(context: dict) -> list[str]:
+    """The names of the fields a refused save marked, in the form's order:
+    the story's own fields by label, inline rows as "Links, row 2: URL" (or
+    "Links, row 2" for an error about the whole row). An error about the
+    whole story is shown above the form and not named here."""
+
+    def marked(form) -> list[str]:
+        return [
+            capfirst(field.label or pretty_name(name))
+            for name, field in form.fields.items()
+            if name in form.errors
+        ]
+
+    named = marked(context["adminform"].form)
+    for inline in context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        title = capfirst(inline.opts.verbose_name_plural)
+        for number, row in enumerate(formset.forms, start=1):
+            named += [f"{title}, row {number}: {label}" for label in marked(row)]
+            if row.non_field_errors():
+                named.append(f"{title}, row {number}")
+        if formset.non_form_errors():
+            named.append(title)
+    return named
 
 
 class CardInline(admin.TabularInline):
@@ -399,6 +427,17 @@ class ArticleAdmin(VersionAdmin):
         # The prose editor's inline import map needs the response's nonce
         # (add, change, and reversion's restore and recover forms).
         context["media"] = with_nonce(context["media"], request)
+        if context.get("errors"):
+            named = fields_with_errors(context)
+            if named:
+                # Django's note only says "the error below"; on a long form
+                # the editor needs to know which fields to look for.
+                noun = "error" if len(named) == 1 else "errors"
+                messages.error(
+                    request,
+                    f"Please correct the {noun} below: {', '.join(named)}.",
+                    extra_tags="form-errors",
+                )
         return super().render_change_form(request, context, *args, **kw)
 
     def view_on_site(self, obj: Article) -> str | None:

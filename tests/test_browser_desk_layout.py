@@ -93,3 +93,26 @@ def test_story_form_and_list_have_no_sideways_scroll(
                 assert box["x"] >= 0 and box["x"] + box["width"] <= width, column
         expect(page.locator("#result_list")).to_contain_text("Draft")
     page.close()
+
+
+def test_refused_save_names_the_fields_at_the_top(
+    browser,  # noqa: F811
+    live_server,
+    editor,
+):
+    story = story_with_inlines()
+    page = browser.new_page(viewport=PHONE)
+    log_in(page, live_server, "editor")
+    page.goto(f"{live_server.url}/admin/articles/article/{story.pk}/change/")
+    page.fill("#id_headline", "")
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist .error")).to_have_text(
+        "Please correct the error below: Headline."
+    )
+    # The message replaces Django's note that names nothing; the field's
+    # own error stays beside it.
+    expect(page.locator("p.errornote")).to_be_hidden()
+    expect(page.locator(".field-headline .errorlist")).to_be_visible()
+    page.screenshot(path="/tmp/layout-refused-390.png")
+    assert sideways_overflow(page) <= 0
+    page.close()
