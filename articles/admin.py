@@ -93,6 +93,7 @@ class ImageAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "width", "height", "created_at"]
     fields = [
         "file",
+        "kept",
         "preview",
         "alt_text",
         "caption",
@@ -105,6 +106,16 @@ class ImageAdmin(admin.ModelAdmin):
     class Media:
         js = ["js/focal-point.js"]
         css = {"all": ["css/admin.css"]}
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, **kw):
+        if request.method == "POST":
+            # A refused save: the picture chosen need not be chosen again.
+            context["adminform"].form.keep_chosen_file()
+        return super().render_change_form(request, context, *args, **kw)
+
+    def save_model(self, request, obj: Image, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        form.discard_kept_file()
 
     @admin.display(description="")
     def thumbnail(self, obj: Image):

@@ -15,6 +15,7 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from .html import sanitize
+from .kept import discard, keep, kept_file
 from .models import Article, Image, Region, Section
 from .roles import EDITOR_ONLY_FIELDS, WRITER_STATUSES, may_publish
 from .search import MAX_QUERY_LENGTH
@@ -233,7 +234,60 @@ class ArticleAdminForm(forms.ModelForm):
             self.instance.tags.add(*self.cleaned_data["new_tags"])
 
 
-class ImageAdminForm(forms.ModelForm):
+class KeepsChosenFile(forms.Form):
+    """A form whose checked upload in `kept_field` survives a refused save
+    (kept.py): the admin calls keep_chosen_file() when it shows the form
+    again, and the next save uses the kept file unless another is chosen."""
+
+    kept_field = "file"
+    kept = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked_upload = None  # (checked file, name it was chosen by)
+        self.kept_file = None  # (file, path in storage, chosen name)
+        if self.is_bound:
+            self.kept_file = kept_file(self.data.get(self.add_prefix("kept"), ""))
+        if self.kept_file:
+            # The file is there, though the browser sends none.
+            self.fields[self.kept_field].required = False
+
+    def chosen_or_kept(self, check):
+        """The newly chosen file after `check`, else the kept one, else None."""
+        upload = self.files.get(self.add_prefix(self.kept_field))
+        if upload:
+            checked = check(upload)
+            self.checked_upload = (checked, upload.name)
+            return checked
+        if self.kept_file:
+            return self.kept_file[0]
+        return None
+
+    def keep_chosen_file(self) -> None:
+        """After a refused save: keep the file that passed its checks and
+        say so beside the field."""
+        if self.checked_upload:
+            if self.kept_file:
+                discard(self.kept_file[1])  # replaced by the new choice
+            checked, chosen = self.checked_upload
+            token = keep(checked, chosen)
+        elif self.kept_file:
+            token, chosen = self.data[self.add_prefix("kept")], self.kept_file[2]
+        else:
+            return
+        self.data = self.data.copy()
+        self.data[self.add_prefix("kept")] = token
+        # The bound field copied the help text when validation made it.
+        note = f"{chosen} is kept; you need not choose it again."
+        self[self.kept_field].help_text = note
+
+    def discard_kept_file(self) -> None:
+        """After a good save: the kept file is stored where it belongs now."""
+        if self.kept_file:
+            discard(self.kept_file[1])
+
+
+class ImageAdminForm(KeepsChosenFile, forms.ModelForm):
     """Pictures are checked and re-encoded without metadata before storing."""
 
     file = forms.FileField(
@@ -247,10 +301,8 @@ class ImageAdminForm(forms.ModelForm):
         fields = ["file", "alt_text", "caption", "credit", "focal_x", "focal_y"]
 
     def clean_file(self):
-        file = self.cleaned_data["file"]
-        if file is self.initial.get("file"):
-            return file
-        return clean_image_upload(file)
+        file = self.chosen_or_kept(clean_image_upload)
+        return file or self.cleaned_data["file"]
 
 
 class ArticleActionForm(ActionForm):

@@ -5,9 +5,9 @@ Screenshots land in /tmp/layout-*.png for a person to look at."""
 import pytest
 from playwright.sync_api import expect
 
-from articles.models import Article, ArticleNote, ReadMoreLink, SeeAlsoLink
+from articles.models import Article, ArticleNote, Image, ReadMoreLink, SeeAlsoLink
 
-from .factories import make_article, make_author, make_section
+from .factories import image_bytes, make_article, make_author, make_section
 from .test_browser import browser  # noqa: F401 (fixture)
 from .test_browser_workflow import log_in
 
@@ -115,4 +115,36 @@ def test_refused_save_names_the_fields_at_the_top(
     expect(page.locator(".field-headline .errorlist")).to_be_visible()
     page.screenshot(path="/tmp/layout-refused-390.png")
     assert sideways_overflow(page) <= 0
+    page.close()
+
+
+def test_a_refused_picture_form_keeps_the_chosen_file(
+    browser,  # noqa: F811
+    live_server,
+    editor,
+):
+    page = browser.new_page(viewport=PHONE)
+    log_in(page, live_server, "editor")
+    page.goto(f"{live_server.url}/admin/articles/image/add/")
+    page.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": "photo.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": image_bytes((900, 600), color=(30, 90, 150)),
+            }
+        ],
+    )
+    page.click("input[name=_save]")  # no alt text: refused
+    expect(page.locator(".field-alt_text .errorlist")).to_be_visible()
+    expect(page.locator(".field-file .help")).to_contain_text(
+        "photo.jpg is kept; you need not choose it again."
+    )
+    page.screenshot(path="/tmp/layout-image-kept-390.png", full_page=True)
+    page.fill("#id_alt_text", "A river at dusk")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    image = Image.objects.get()
+    assert (image.width, image.height, image.alt_text) == (900, 600, "A river at dusk")
     page.close()

@@ -3,11 +3,13 @@ stripped; MP4 videos with a poster; several gallery photos at once."""
 
 import os
 import random
+import re
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -161,7 +163,71 @@ def test_alt_text_is_required(editor_client):
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["alt_text"]
-    assert stored_files() == set()
+    assert not Image.objects.exists()
+    # The picture is only kept for the next try, not stored as an Image.
+    assert all(name.startswith("tmp-uploads/") for name in stored_files())
+
+
+def kept_token(response) -> str:
+    match = re.search(r'name="kept" value="([^"]+)"', response.content.decode())
+    assert match, "no kept file in the form"
+    return match[1]
+
+
+def test_a_refused_save_keeps_the_chosen_picture_for_the_next(editor_client):
+    picture = image_bytes((640, 480), color=(200, 30, 30))
+    response = editor_client.post(
+        IMAGE_ADD, image_form(upload("photo.jpg", picture), alt_text="")
+    )
+    assert response.status_code == 200
+    assert "photo.jpg is kept; you need not choose it again." in (
+        response.content.decode()
+    )
+    [kept] = stored_files()
+    assert kept.startswith("tmp-uploads/") and kept.endswith("/photo.jpg")
+
+    # Corrected without choosing the file again: the kept one is used.
+    response = editor_client.post(
+        IMAGE_ADD, image_form("", kept=kept_token(response)) | {"file": ""}
+    )
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert (image.width, image.height) == (640, 480)
+    assert not any(name.startswith("tmp-uploads/") for name in stored_files())
+
+
+def test_a_kept_picture_stays_kept_through_a_second_refusal_and_gives_way(
+    editor_client,
+):
+    first = editor_client.post(
+        IMAGE_ADD, image_form(upload("first.jpg", image_bytes()), alt_text="")
+    )
+    token = kept_token(first)
+    again = editor_client.post(IMAGE_ADD, image_form("", alt_text="", kept=token))
+    assert "first.jpg is kept" in again.content.decode()
+    assert kept_token(again) == token
+
+    # Choosing another picture replaces the kept one.
+    other = image_bytes((300, 200))
+    response = editor_client.post(
+        IMAGE_ADD, image_form(upload("second.jpg", other), kept=token)
+    )
+    assert response.status_code == 302
+    assert (Image.objects.get().width, Image.objects.get().height) == (300, 200)
+    assert not any(name.startswith("tmp-uploads/") for name in stored_files())
+
+
+def test_a_forged_or_foreign_kept_token_is_no_file(editor_client):
+    make_image()  # a stored picture a forged token might try to name
+    stored = next(name for name in stored_files() if name.startswith("images/"))
+    foreign = signing.dumps(
+        {"path": stored, "chosen": "x.jpg"}, salt="articles.kept-upload"
+    )
+    for token in ("forged:token", foreign):
+        response = editor_client.post(IMAGE_ADD, image_form("", kept=token))
+        assert response.status_code == 200
+        assert "This field is required." in errors_of(response)
+    assert Image.objects.count() == 1
 
 
 @pytest.mark.parametrize(
