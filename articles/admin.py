@@ -111,6 +111,7 @@ class ImageAdmin(admin.ModelAdmin):
         if request.method == "POST":
             # A refused save: the picture chosen need not be chosen again.
             context["adminform"].form.keep_chosen_file()
+        name_fields_with_errors(request, context)
         return super().render_change_form(request, context, *args, **kw)
 
     def save_model(self, request, obj: Image, form, change: bool) -> None:
@@ -224,6 +225,20 @@ def fields_with_errors(context: dict) -> list[str]:
         if formset.non_form_errors():
             named.append(title)
     return named
+
+
+def name_fields_with_errors(request: HttpRequest, context: dict) -> None:
+    """On a refused save, a message at the top naming the fields to correct:
+    Django's own note only says "the error below", and on a long form the
+    editor has to hunt for it. admin.css hides that note when this shows."""
+    named = fields_with_errors(context) if context.get("errors") else []
+    if named:
+        noun = "error" if len(named) == 1 else "errors"
+        messages.error(
+            request,
+            f"Please correct the {noun} below: {', '.join(named)}.",
+            extra_tags="form-errors",
+        )
 
 
 class CardInline(admin.TabularInline):
@@ -438,17 +453,7 @@ class ArticleAdmin(VersionAdmin):
         # The prose editor's inline import map needs the response's nonce
         # (add, change, and reversion's restore and recover forms).
         context["media"] = with_nonce(context["media"], request)
-        if context.get("errors"):
-            named = fields_with_errors(context)
-            if named:
-                # Django's note only says "the error below"; on a long form
-                # the editor needs to know which fields to look for.
-                noun = "error" if len(named) == 1 else "errors"
-                messages.error(
-                    request,
-                    f"Please correct the {noun} below: {', '.join(named)}.",
-                    extra_tags="form-errors",
-                )
+        name_fields_with_errors(request, context)
         return super().render_change_form(request, context, *args, **kw)
 
     def view_on_site(self, obj: Article) -> str | None:

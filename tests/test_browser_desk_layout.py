@@ -138,6 +138,9 @@ def test_a_refused_picture_form_keeps_the_chosen_file(
     )
     page.click("input[name=_save]")  # no alt text: refused
     expect(page.locator(".field-alt_text .errorlist")).to_be_visible()
+    expect(page.locator(".messagelist .error")).to_have_text(
+        "Please correct the error below: Alt text."
+    )
     expect(page.locator(".field-file .help")).to_contain_text(
         "photo.jpg is kept; you need not choose it again."
     )

@@ -183,6 +183,8 @@ def test_a_refused_save_keeps_the_chosen_picture_for_the_next(editor_client):
     assert "photo.jpg is kept; you need not choose it again." in (
         response.content.decode()
     )
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["Please correct the error below: Alt text."]
     [kept] = stored_files()
     assert kept.startswith("tmp-uploads/") and kept.endswith("/photo.jpg")
 
