@@ -12,11 +12,13 @@ with a random name, as stories' pictures do before they are published.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 KEPT_DIR = "tmp-uploads"
 KEPT_MAX_AGE = 24 * 60 * 60  # a day: a refused form is corrected the same day
@@ -25,6 +27,7 @@ SALT = "articles.kept-upload"
 
 def keep(file, chosen_name: str) -> str:
     """Store a checked file and return the token that names it."""
+    sweep()
     file.seek(0)
     folder = f"{KEPT_DIR}/{secrets.token_urlsafe(16)}"
     stored = default_storage.save(f"{folder}/{PurePosixPath(file.name).name}", file)
@@ -52,3 +55,17 @@ def kept_file(token: str) -> tuple[ContentFile, str, str] | None:
 def discard(path: str) -> None:
     """Remove a kept file once the form that kept it has been saved."""
     default_storage.delete(path)
+
+
+def sweep() -> None:
+    """Remove kept files older than their tokens: forms given up on."""
+    try:
+        folders, _ = default_storage.listdir(KEPT_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - timedelta(seconds=KEPT_MAX_AGE)
+    for folder in folders:
+        for name in default_storage.listdir(f"{KEPT_DIR}/{folder}")[1]:
+            path = f"{KEPT_DIR}/{folder}/{name}"
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)

@@ -4,6 +4,7 @@ stripped; MP4 videos with a poster; several gallery photos at once."""
 import os
 import random
 import re
+import time
 from io import BytesIO
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
+from articles.kept import KEPT_MAX_AGE
 from articles.models import Article, GalleryImage, Image
 from articles.uploads import check_mp4_upload
 
@@ -696,3 +698,17 @@ def test_a_large_video_is_checked_without_reading_it_all(tmp_path):
     with path.open("rb") as handle:
         check_mp4_upload(Counting(handle, name="big.mp4"))
     assert all(0 < size <= 256 for size in reads)
+
+
+def test_kept_pictures_older_than_their_tokens_are_swept(editor_client):
+    editor_client.post(
+        IMAGE_ADD, image_form(upload("old.jpg", image_bytes()), alt_text="")
+    )
+    [old] = stored_files()
+    day_ago = time.time() - KEPT_MAX_AGE - 60
+    os.utime(Path(settings.MEDIA_ROOT) / old, (day_ago, day_ago))
+    editor_client.post(
+        IMAGE_ADD, image_form(upload("new.jpg", image_bytes()), alt_text="")
+    )
+    [new] = stored_files()
+    assert new.endswith("/new.jpg")
