@@ -110,13 +110,13 @@ class ImageAdmin(admin.ModelAdmin):
     def render_change_form(self, request: HttpRequest, context: dict, *args, **kw):
         if request.method == "POST":
             # A refused save: the picture chosen need not be chosen again.
-            context["adminform"].form.keep_chosen_file()
+            context["adminform"].form.keep_chosen_files()
         name_fields_with_errors(request, context)
         return super().render_change_form(request, context, *args, **kw)
 
     def save_model(self, request, obj: Image, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        form.discard_kept_file()
+        form.discard_kept_files()
 
     @admin.display(description="")
     def thumbnail(self, obj: Image):
@@ -434,6 +434,7 @@ class ArticleAdmin(VersionAdmin):
                         "video_file",
                         "video_duration",
                         "gallery_photos",
+                        "kept_gallery_photos",
                         "gallery_alt_text",
                     ]
                 },
@@ -453,6 +454,9 @@ class ArticleAdmin(VersionAdmin):
         # The prose editor's inline import map needs the response's nonce
         # (add, change, and reversion's restore and recover forms).
         context["media"] = with_nonce(context["media"], request)
+        if request.method == "POST" and "adminform" in context:
+            # A refused save: the photos chosen need not be chosen again.
+            context["adminform"].form.keep_chosen_files()
         name_fields_with_errors(request, context)
         return super().render_change_form(request, context, *args, **kw)
 
@@ -501,6 +505,7 @@ class ArticleAdmin(VersionAdmin):
             GalleryImage.objects.create(
                 article=article, image=image, position=start + number
             )
+        form.discard_kept_files()  # stored as the gallery's Images now
         messages.success(request, f"{len(photos)} photos added to the gallery.")
 
     # Actions: editors only (permissions=["publish"]); each saves every story

@@ -15,7 +15,7 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from .html import sanitize
-from .kept import discard, keep, kept_file
+from .kept import discard, keep, kept_files
 from .models import Article, Image, Region, Section
 from .roles import EDITOR_ONLY_FIELDS, WRITER_STATUSES, may_publish
 from .search import MAX_QUERY_LENGTH
@@ -67,11 +67,73 @@ class MultipleImageField(forms.FileField):
         return cleaned
 
 
+class KeepsChosenFiles(forms.Form):
+    """A form whose checked uploads survive a refused save (kept.py).
+
+    `kept_fields` maps each file field to the hidden field that carries the
+    token of its kept files. The field's clean method passes the files just
+    chosen (after their checks) through checked_or_kept(); the admin calls
+    keep_chosen_files() when it shows a refused form again and
+    discard_kept_files() after a good save.
+    """
+
+    kept_fields: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked_uploads = {}  # field: [(checked file, chosen name)]
+        self.kept = {}  # field: [(file, path in storage, chosen name)]
+        if not self.is_bound:
+            return
+        for field, token_field in self.kept_fields.items():
+            files = kept_files(self.data.get(self.add_prefix(token_field), ""))
+            if files:
+                self.kept[field] = files
+                # The files are there, though the browser sends none.
+                self.fields[field].required = False
+
+    def checked_or_kept(self, field: str, checked: list) -> list:
+        """The files chosen now, else the kept ones (else none)."""
+        if checked:
+            names = [file.name for file in self.files.getlist(self.add_prefix(field))]
+            self.checked_uploads[field] = list(zip(checked, names, strict=True))
+            return checked
+        return [file for file, _, _ in self.kept.get(field, [])]
+
+    def keep_chosen_files(self) -> None:
+        """After a refused save: keep the files that passed their checks and
+        say so beside their fields."""
+        for field, token_field in self.kept_fields.items():
+            if field in self.checked_uploads:
+                # A new choice replaces what was kept.
+                discard(path for _, path, _ in self.kept.get(field, []))
+                token = keep(self.checked_uploads[field])
+                names = [chosen for _, chosen in self.checked_uploads[field]]
+            elif field in self.kept:
+                token = self.data[self.add_prefix(token_field)]
+                names = [chosen for _, _, chosen in self.kept[field]]
+            else:
+                continue
+            self.data = self.data.copy()  # a request's QueryDict is read-only
+            self.data[self.add_prefix(token_field)] = token
+            if len(names) == 1:
+                note = f"{names[0]} is kept; you need not choose it again."
+            else:
+                note = f"{', '.join(names)} are kept; you need not choose them again."
+            # The bound field copied the help text when validation made it.
+            self[field].help_text = note
+
+    def discard_kept_files(self) -> None:
+        """After a good save: the kept files are stored where they belong."""
+        for files in self.kept.values():
+            discard(path for _, path, _ in files)
+
+
 def _token(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat() if moment else ""
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(KeepsChosenFiles, forms.ModelForm):
     """The story form. ArticleAdmin sets `user`; writers get fewer choices."""
 
     user = None
@@ -115,7 +177,9 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="Required with new photos; each gets it with its number "
         "(“…, photo 2”). Refine it per photo under Images.",
     )
+    kept_gallery_photos = forms.CharField(required=False, widget=forms.HiddenInput)
     loaded_modified_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    kept_fields = {"gallery_photos": "kept_gallery_photos"}
 
     class Meta:
         model = Article
@@ -140,6 +204,11 @@ class ArticleAdminForm(forms.ModelForm):
         if too_long:
             raise forms.ValidationError("A tag can be at most 100 characters long.")
         return names
+
+    def clean_gallery_photos(self) -> list:
+        return self.checked_or_kept(
+            "gallery_photos", self.cleaned_data["gallery_photos"]
+        )
 
     def clean_video_file(self):
         video = self.cleaned_data.get("video_file")
@@ -234,60 +303,7 @@ class ArticleAdminForm(forms.ModelForm):
             self.instance.tags.add(*self.cleaned_data["new_tags"])
 
 
-class KeepsChosenFile(forms.Form):
-    """A form whose checked upload in `kept_field` survives a refused save
-    (kept.py): the admin calls keep_chosen_file() when it shows the form
-    again, and the next save uses the kept file unless another is chosen."""
-
-    kept_field = "file"
-    kept = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.checked_upload = None  # (checked file, name it was chosen by)
-        self.kept_file = None  # (file, path in storage, chosen name)
-        if self.is_bound:
-            self.kept_file = kept_file(self.data.get(self.add_prefix("kept"), ""))
-        if self.kept_file:
-            # The file is there, though the browser sends none.
-            self.fields[self.kept_field].required = False
-
-    def chosen_or_kept(self, check):
-        """The newly chosen file after `check`, else the kept one, else None."""
-        upload = self.files.get(self.add_prefix(self.kept_field))
-        if upload:
-            checked = check(upload)
-            self.checked_upload = (checked, upload.name)
-            return checked
-        if self.kept_file:
-            return self.kept_file[0]
-        return None
-
-    def keep_chosen_file(self) -> None:
-        """After a refused save: keep the file that passed its checks and
-        say so beside the field."""
-        if self.checked_upload:
-            if self.kept_file:
-                discard(self.kept_file[1])  # replaced by the new choice
-            checked, chosen = self.checked_upload
-            token = keep(checked, chosen)
-        elif self.kept_file:
-            token, chosen = self.data[self.add_prefix("kept")], self.kept_file[2]
-        else:
-            return
-        self.data = self.data.copy()
-        self.data[self.add_prefix("kept")] = token
-        # The bound field copied the help text when validation made it.
-        note = f"{chosen} is kept; you need not choose it again."
-        self[self.kept_field].help_text = note
-
-    def discard_kept_file(self) -> None:
-        """After a good save: the kept file is stored where it belongs now."""
-        if self.kept_file:
-            discard(self.kept_file[1])
-
-
-class ImageAdminForm(KeepsChosenFile, forms.ModelForm):
+class ImageAdminForm(KeepsChosenFiles, forms.ModelForm):
     """Pictures are checked and re-encoded without metadata before storing."""
 
     file = forms.FileField(
@@ -296,13 +312,19 @@ class ImageAdminForm(KeepsChosenFile, forms.ModelForm):
         help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed.",
     )
 
+    kept = forms.CharField(required=False, widget=forms.HiddenInput)
+    kept_fields = {"file": "kept"}
+
     class Meta:
         model = Image
         fields = ["file", "alt_text", "caption", "credit", "focal_x", "focal_y"]
 
     def clean_file(self):
-        file = self.chosen_or_kept(clean_image_upload)
-        return file or self.cleaned_data["file"]
+        upload = self.files.get(self.add_prefix("file"))
+        checked = [clean_image_upload(upload)] if upload else []
+        chosen = self.checked_or_kept("file", checked)
+        # Else the stored picture, unchanged.
+        return chosen[0] if chosen else self.cleaned_data["file"]
 
 
 class ArticleActionForm(ActionForm):

@@ -25,36 +25,46 @@ KEPT_MAX_AGE = 24 * 60 * 60  # a day: a refused form is corrected the same day
 SALT = "articles.kept-upload"
 
 
-def keep(file, chosen_name: str) -> str:
-    """Store a checked file and return the token that names it."""
+def keep(files: list[tuple]) -> str:
+    """Store checked files, each given with the name the editor chose it by,
+    and return the token that names them."""
     sweep()
-    file.seek(0)
-    folder = f"{KEPT_DIR}/{secrets.token_urlsafe(16)}"
-    stored = default_storage.save(f"{folder}/{PurePosixPath(file.name).name}", file)
-    return signing.dumps({"path": stored, "chosen": chosen_name}, salt=SALT)
+    kept = []
+    for file, chosen in files:
+        file.seek(0)
+        folder = f"{KEPT_DIR}/{secrets.token_urlsafe(16)}"
+        name = PurePosixPath(file.name).name
+        kept.append([default_storage.save(f"{folder}/{name}", file), chosen])
+    return signing.dumps(kept, salt=SALT)
 
 
-def kept_file(token: str) -> tuple[ContentFile, str, str] | None:
-    """The kept file a token names, its path in storage and the name the
-    editor chose it by; None when the token is empty, forged or expired, or
-    its file is gone."""
+def kept_files(token: str) -> list[tuple[ContentFile, str, str]]:
+    """The kept files a token names, each with its path in storage and the
+    name it was chosen by; none when the token is empty, forged or expired,
+    or a file is gone."""
     if not token:
-        return None
+        return []
     try:
         kept = signing.loads(token, salt=SALT, max_age=KEPT_MAX_AGE)
-        path, chosen = kept["path"], kept["chosen"]
-    except (signing.BadSignature, KeyError, TypeError):
-        return None
-    if not path.startswith(f"{KEPT_DIR}/") or not default_storage.exists(path):
-        return None
-    with default_storage.open(path) as stored:
-        content = stored.read()
-    return ContentFile(content, name=PurePosixPath(path).name), path, chosen
+        pairs = [(str(path), str(chosen)) for path, chosen in kept]
+    except (signing.BadSignature, TypeError, ValueError):
+        return []
+    files = []
+    for path, chosen in pairs:
+        if not path.startswith(f"{KEPT_DIR}/") or not default_storage.exists(path):
+            return []
+        with default_storage.open(path) as stored:
+            content = stored.read()
+        files.append(
+            (ContentFile(content, name=PurePosixPath(path).name), path, chosen)
+        )
+    return files
 
 
-def discard(path: str) -> None:
-    """Remove a kept file once the form that kept it has been saved."""
-    default_storage.delete(path)
+def discard(paths) -> None:
+    """Remove kept files once the form that kept them has been saved."""
+    for path in paths:
+        default_storage.delete(path)
 
 
 def sweep() -> None:

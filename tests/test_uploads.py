@@ -224,9 +224,7 @@ def test_a_kept_picture_stays_kept_through_a_second_refusal_and_gives_way(
 def test_a_forged_or_foreign_kept_token_is_no_file(editor_client):
     make_image()  # a stored picture a forged token might try to name
     stored = next(name for name in stored_files() if name.startswith("images/"))
-    foreign = signing.dumps(
-        {"path": stored, "chosen": "x.jpg"}, salt="articles.kept-upload"
-    )
+    foreign = signing.dumps([[stored, "x.jpg"]], salt="articles.kept-upload")
     for token in ("forged:token", foreign):
         response = editor_client.post(IMAGE_ADD, image_form("", kept=token))
         assert response.status_code == 200
@@ -590,6 +588,26 @@ def test_gallery_upload_needs_alt_text(editor_client):
     )
     assert "Describe the new photos" in response.content.decode()
     assert not story.gallery_items.exists()
+
+
+def test_gallery_photos_of_a_refused_story_save_are_kept(editor_client):
+    story = make_article(kind=Article.Kind.GALLERY)
+    url = reverse("admin:articles_article_change", args=[story.pk])
+    data = edit_form(story) | publish_fields(story.published_at)
+    photos = [upload(f"p{n}.jpg", image_bytes((400, 300))) for n in (1, 2)]
+    response = editor_client.post(url, data | {"gallery_photos": photos})
+    page = response.content.decode()
+    assert "p1.jpg, p2.jpg are kept; you need not choose them again." in page
+    assert not story.gallery_items.exists()
+    token = re.search(r'name="kept_gallery_photos" value="([^"]+)"', page)[1]
+
+    # The editor adds the alt text and saves without choosing them again.
+    data = edit_form(story) | publish_fields(story.published_at)
+    data |= {"gallery_alt_text": "Choir at Easter", "kept_gallery_photos": token}
+    response = editor_client.post(url, data, follow=True)
+    assert "2 photos added to the gallery." in response.content.decode()
+    assert story.gallery_items.count() == 2
+    assert not any(name.startswith("tmp-uploads/") for name in stored_files())
 
 
 def test_replacing_the_file_makes_new_renditions_and_crops(editor_client):
