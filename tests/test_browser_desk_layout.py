@@ -81,6 +81,12 @@ def test_story_form_and_list_have_no_sideways_scroll(
         page.screenshot(path=f"/tmp/layout-{name}-{width}.png", full_page=True)
         assert sideways_overflow(page) <= 0, (name, page.evaluate(OFFENDERS))
 
+    # Nor does the story table scroll inside its box: every column shows.
+    results = page.locator("#changelist .results")
+    assert results.evaluate("el => el.scrollWidth - el.clientWidth") <= 0, (
+        page.evaluate(OFFENDERS)
+    )
+
     if width == 390:
         # On a phone each story row still says its state and time.
         rows = page.locator("#result_list tbody tr")
