@@ -10,11 +10,13 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.forms import BaseModelFormSet
+from django.forms.utils import pretty_name
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -104,6 +106,7 @@ class ImageAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "width", "height", "created_at"]
     fields = [
         "file",
+        "kept",
         "preview",
         "alt_text",
         "caption",
@@ -115,6 +118,17 @@ class ImageAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["js/focal-point.js"]
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, **kw):
+        if request.method == "POST":
+            # A refused save: the picture chosen need not be chosen again.
+            context["adminform"].form.keep_chosen_files()
+        name_fields_with_errors(request, context)
+        return super().render_change_form(request, context, *args, **kw)
+
+    def save_model(self, request, obj: Image, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        form.discard_kept_files()
 
     @admin.display(description="")
     def thumbnail(self, obj: Image):
@@ -250,7 +264,54 @@ class RankListFormSet(BaseModelFormSet):
             holders[rank] = form.instance
 
 
-class BylineInline(KeepsRelatedRecords, admin.TabularInline):
+def fields_with_errors(context: dict) -> list[str]:
+    """The names of the fields a refused save marked, in the form's order:
+    the story's own fields by label, inline rows as "Links, row 2: URL" (or
+    "Links, row 2" for an error about the whole row). An error about the
+    whole story is shown above the form and not named here."""
+
+    def marked(form) -> list[str]:
+        return [
+            capfirst(field.label or pretty_name(name))
+            for name, field in form.fields.items()
+            if name in form.errors
+        ]
+
+    named = marked(context["adminform"].form)
+    for inline in context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        title = capfirst(inline.opts.verbose_name_plural)
+        for number, row in enumerate(formset.forms, start=1):
+            named += [f"{title}, row {number}: {label}" for label in marked(row)]
+            if row.non_field_errors():
+                named.append(f"{title}, row {number}")
+        if formset.non_form_errors():
+            named.append(title)
+    return named
+
+
+def name_fields_with_errors(request: HttpRequest, context: dict) -> None:
+    """On a refused save, a message at the top naming the fields to correct:
+    Django's own note only says "the error below", and on a long form the
+    editor has to hunt for it. admin.css hides that note when this shows."""
+    named = fields_with_errors(context) if context.get("errors") else []
+    if named:
+        noun = "error" if len(named) == 1 else "errors"
+        messages.error(
+            request,
+            f"Please correct the {noun} below: {', '.join(named)}.",
+            extra_tags="form-errors",
+        )
+
+
+class CardInline(admin.TabularInline):
+    """A table on a laptop, a card per row on a phone: the template names
+    each cell's column so the narrow layout in admin.css can show it."""
+
+    template = "admin/articles/edit_inline/tabular.html"
+
+
+class BylineInline(KeepsRelatedRecords, CardInline):
     model = Byline
     extra = 0
     autocomplete_fields = ["author"]
@@ -259,7 +320,7 @@ class BylineInline(KeepsRelatedRecords, admin.TabularInline):
     verbose_name_plural = "byline (in order)"
 
 
-class ReadMoreLinkInline(LinkTargetInline, KeepsRelatedRecords, admin.TabularInline):
+class ReadMoreLinkInline(LinkTargetInline, KeepsRelatedRecords, CardInline):
     model = ReadMoreLink
     fk_name = "article"
     extra = 0
@@ -268,7 +329,7 @@ class ReadMoreLinkInline(LinkTargetInline, KeepsRelatedRecords, admin.TabularInl
     verbose_name_plural = "“read more” links inside the body"
 
 
-class SeeAlsoLinkInline(LinkTargetInline, KeepsRelatedRecords, admin.TabularInline):
+class SeeAlsoLinkInline(LinkTargetInline, KeepsRelatedRecords, CardInline):
     model = SeeAlsoLink
     fk_name = "article"
     extra = 0
@@ -277,7 +338,7 @@ class SeeAlsoLinkInline(LinkTargetInline, KeepsRelatedRecords, admin.TabularInli
     verbose_name_plural = "“See also” links (in order)"
 
 
-class GalleryImageInline(KeepsRelatedRecords, admin.TabularInline):
+class GalleryImageInline(KeepsRelatedRecords, CardInline):
     model = GalleryImage
     extra = 0
     autocomplete_fields = ["image"]
@@ -298,7 +359,7 @@ class GalleryImageInline(KeepsRelatedRecords, admin.TabularInline):
         )
 
 
-class ArticleNoteInline(KeepsRelatedRecords, admin.TabularInline):
+class ArticleNoteInline(KeepsRelatedRecords, CardInline):
     model = ArticleNote
     extra = 0
     fields = ["kind", "text", "created_at"]
@@ -440,6 +501,7 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
                         "video_file",
                         "video_duration",
                         "gallery_photos",
+                        "kept_gallery_photos",
                         "gallery_alt_text",
                     ]
                 },
@@ -462,6 +524,10 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
         # The prose editor's inline import map needs the response's nonce
         # (add, change, and reversion's restore and recover forms).
         context["media"] = with_nonce(context["media"], request)
+        if request.method == "POST" and "adminform" in context:
+            # A refused save: the photos chosen need not be chosen again.
+            context["adminform"].form.keep_chosen_files()
+        name_fields_with_errors(request, context)
         return super().render_change_form(request, context, *args, **kw)
 
     def view_on_site(self, obj: Article) -> str | None:
@@ -569,6 +635,7 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
             GalleryImage.objects.create(
                 article=article, image=image, position=start + number
             )
+        form.discard_kept_files()  # stored as the gallery's Images now
         messages.success(request, f"{len(photos)} photos added to the gallery.")
 
     # Before the "saved" message: a story this one took the rank from; after

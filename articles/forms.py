@@ -19,6 +19,7 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from .html import sanitize
+from .kept import discard, keep, kept_files
 from .models import Article, Image, Region, Section
 from .roles import EDITOR_ONLY_FIELDS, WRITER_STATUSES, may_publish
 from .search import MAX_QUERY_LENGTH
@@ -78,6 +79,68 @@ class MultipleImageField(forms.FileField):
         return cleaned
 
 
+class KeepsChosenFiles(forms.Form):
+    """A form whose checked uploads survive a refused save (kept.py).
+
+    `kept_fields` maps each file field to the hidden field that carries the
+    token of its kept files. The field's clean method passes the files just
+    chosen (after their checks) through checked_or_kept(); the admin calls
+    keep_chosen_files() when it shows a refused form again and
+    discard_kept_files() after a good save.
+    """
+
+    kept_fields: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked_uploads = {}  # field: [(checked file, chosen name)]
+        self.kept = {}  # field: [(file, path in storage, chosen name)]
+        if not self.is_bound:
+            return
+        for field, token_field in self.kept_fields.items():
+            files = kept_files(self.data.get(self.add_prefix(token_field), ""))
+            if files:
+                self.kept[field] = files
+                # The files are there, though the browser sends none.
+                self.fields[field].required = False
+
+    def checked_or_kept(self, field: str, checked: list) -> list:
+        """The files chosen now, else the kept ones (else none)."""
+        if checked:
+            names = [file.name for file in self.files.getlist(self.add_prefix(field))]
+            self.checked_uploads[field] = list(zip(checked, names, strict=True))
+            return checked
+        return [file for file, _, _ in self.kept.get(field, [])]
+
+    def keep_chosen_files(self) -> None:
+        """After a refused save: keep the files that passed their checks and
+        say so beside their fields."""
+        for field, token_field in self.kept_fields.items():
+            if field in self.checked_uploads:
+                # A new choice replaces what was kept.
+                discard(path for _, path, _ in self.kept.get(field, []))
+                token = keep(self.checked_uploads[field])
+                names = [chosen for _, chosen in self.checked_uploads[field]]
+            elif field in self.kept:
+                token = self.data[self.add_prefix(token_field)]
+                names = [chosen for _, _, chosen in self.kept[field]]
+            else:
+                continue
+            self.data = self.data.copy()  # a request's QueryDict is read-only
+            self.data[self.add_prefix(token_field)] = token
+            if len(names) == 1:
+                note = f"{names[0]} is kept; you need not choose it again."
+            else:
+                note = f"{', '.join(names)} are kept; you need not choose them again."
+            # The bound field copied the help text when validation made it.
+            self[field].help_text = note
+
+    def discard_kept_files(self) -> None:
+        """After a good save: the kept files are stored where they belong."""
+        for files in self.kept.values():
+            discard(path for _, path, _ in files)
+
+
 def _token(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat() if moment else ""
 
@@ -111,7 +174,7 @@ class ArticleListForm(TakesFrontPageRank, forms.ModelForm):
     """A row of the story list's front-page ranks."""
 
 
-class ArticleAdminForm(TakesFrontPageRank, forms.ModelForm):
+class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
     """The story form. ArticleAdmin sets `user`; writers get fewer choices."""
 
     user = None
@@ -155,7 +218,9 @@ class ArticleAdminForm(TakesFrontPageRank, forms.ModelForm):
         help_text="Required with new photos; each gets it with its number "
         "(“…, photo 2”). Refine it per photo under Images.",
     )
+    kept_gallery_photos = forms.CharField(required=False, widget=forms.HiddenInput)
     loaded_modified_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    kept_fields = {"gallery_photos": "kept_gallery_photos"}
 
     class Meta:
         model = Article
@@ -180,6 +245,11 @@ class ArticleAdminForm(TakesFrontPageRank, forms.ModelForm):
         if too_long:
             raise forms.ValidationError("A tag can be at most 100 characters long.")
         return names
+
+    def clean_gallery_photos(self) -> list:
+        return self.checked_or_kept(
+            "gallery_photos", self.cleaned_data["gallery_photos"]
+        )
 
     def clean_video_file(self):
         video = self.cleaned_data.get("video_file")
@@ -274,7 +344,7 @@ class ArticleAdminForm(TakesFrontPageRank, forms.ModelForm):
             self.instance.tags.add(*self.cleaned_data["new_tags"])
 
 
-class ImageAdminForm(forms.ModelForm):
+class ImageAdminForm(KeepsChosenFiles, forms.ModelForm):
     """Pictures are checked and re-encoded without metadata before storing."""
 
     file = forms.FileField(
@@ -283,15 +353,19 @@ class ImageAdminForm(forms.ModelForm):
         help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed.",
     )
 
+    kept = forms.CharField(required=False, widget=forms.HiddenInput)
+    kept_fields = {"file": "kept"}
+
     class Meta:
         model = Image
         fields = ["file", "alt_text", "caption", "credit", "focal_x", "focal_y"]
 
     def clean_file(self):
-        file = self.cleaned_data["file"]
-        if file is self.initial.get("file"):
-            return file
-        return clean_image_upload(file)
+        upload = self.files.get(self.add_prefix("file"))
+        checked = [clean_image_upload(upload)] if upload else []
+        chosen = self.checked_or_kept("file", checked)
+        # Else the stored picture, unchanged.
+        return chosen[0] if chosen else self.cleaned_data["file"]
 
 
 class ActionBarDateTime(AdminSplitDateTime):

@@ -206,3 +206,57 @@ def test_every_admin_page_opens(editor_client, name):
     assert f"<h1>Add {made._meta.verbose_name}</h1>" in form
     assert re.search(f'<form [^>]*method="post" id="{name}_form"', form)
     assert '<input type="submit" value="Save" class="default" name="_save">' in form
+
+
+def error_message(response) -> list[str]:
+    return [
+        str(message)
+        for message in response.context["messages"]
+        if "form-errors" in message.tags
+    ]
+
+
+def test_refused_save_names_the_fields_with_errors(editor_client):
+    section = make_section()
+    data = story_form(section, headline="", published_at_0="", published_at_1="")
+    response = editor_client.post(ADD, data)
+    assert response.status_code == 200
+    assert error_message(response) == [
+        "Please correct the errors below: Headline, Published at."
+    ]
+    # Each field's own error stays beside it.
+    page = response.content.decode()
+    assert re.search(r'field-headline">\s*<ul class="errorlist"', page)
+    assert "A published story needs a publication time." in page
+    assert not Article.objects.exists()
+
+
+def test_refused_save_names_one_field_and_inline_rows(editor_client):
+    story = make_article()
+    data = story_form(story.section, headline="", slug=story.slug, new_tags="")
+    data |= {
+        "see_also_links-TOTAL_FORMS": "2",
+        "see_also_links-0-target": story.pk,
+        "see_also_links-0-position": "1",
+        "see_also_links-1-url": "not an address",
+        "see_also_links-1-title": "Elsewhere",
+        "see_also_links-1-position": "2",
+    }
+    url = reverse("admin:articles_article_change", args=[story.pk])
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    [message] = error_message(response)
+    assert message.startswith("Please correct the errors below: Headline, ")
+    assert "“See also” links (in order), row 1" in message
+    assert "“See also” links (in order), row 2: Url" in message
+
+    only_headline = story_form(story.section, headline="", slug=story.slug)
+    response = editor_client.post(url, only_headline)
+    assert error_message(response) == ["Please correct the error below: Headline."]
+
+
+def test_a_good_save_has_no_error_message(editor_client):
+    response = editor_client.post(ADD, story_form(make_section()), follow=True)
+    assert response.redirect_chain
+    assert error_message(response) == []
+    assert Article.objects.count() == 1

@@ -473,6 +473,14 @@ def test_nginx_sends_pages_to_varnish_and_refuses_purges(
         assert [headers["X-Cache-Status"] for headers in statics] == ["MISS", "HIT"]
         assert app.requests["/static/css/site.css"] == 1
         assert app.received["/static/css/site.css"]["Accept-Encoding"] == "br"
+
+        # Uploads are served, but not the pictures kept after a refused save
+        # (articles/kept.py): they are not published.
+        (tmp_path / "media" / "tmp-uploads" / "k").mkdir(parents=True)
+        for name in ("photo.jpg", "tmp-uploads/k/photo.jpg"):
+            (tmp_path / "media" / name).write_bytes(b"picture")
+        assert get("/media/photo.jpg")[0] == 200
+        assert get("/media/tmp-uploads/k/photo.jpg")[0] == 404
     finally:
         stop(nginx)
 

@@ -3,11 +3,14 @@ stripped; MP4 videos with a poster; several gallery photos at once."""
 
 import os
 import random
+import re
+import time
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -15,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
+from articles.kept import KEPT_MAX_AGE
 from articles.models import Article, GalleryImage, Image
 from articles.uploads import check_mp4_upload
 
@@ -161,7 +165,71 @@ def test_alt_text_is_required(editor_client):
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["alt_text"]
-    assert stored_files() == set()
+    assert not Image.objects.exists()
+    # The picture is only kept for the next try, not stored as an Image.
+    assert all(name.startswith("tmp-uploads/") for name in stored_files())
+
+
+def kept_token(response) -> str:
+    match = re.search(r'name="kept" value="([^"]+)"', response.content.decode())
+    assert match, "no kept file in the form"
+    return match[1]
+
+
+def test_a_refused_save_keeps_the_chosen_picture_for_the_next(editor_client):
+    picture = image_bytes((640, 480), color=(200, 30, 30))
+    response = editor_client.post(
+        IMAGE_ADD, image_form(upload("photo.jpg", picture), alt_text="")
+    )
+    assert response.status_code == 200
+    assert "photo.jpg is kept; you need not choose it again." in (
+        response.content.decode()
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["Please correct the error below: Alt text."]
+    [kept] = stored_files()
+    assert kept.startswith("tmp-uploads/") and kept.endswith("/photo.jpg")
+
+    # Corrected without choosing the file again: the kept one is used.
+    response = editor_client.post(
+        IMAGE_ADD, image_form("", kept=kept_token(response)) | {"file": ""}
+    )
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert (image.width, image.height) == (640, 480)
+    assert not any(name.startswith("tmp-uploads/") for name in stored_files())
+
+
+def test_a_kept_picture_stays_kept_through_a_second_refusal_and_gives_way(
+    editor_client,
+):
+    first = editor_client.post(
+        IMAGE_ADD, image_form(upload("first.jpg", image_bytes()), alt_text="")
+    )
+    token = kept_token(first)
+    again = editor_client.post(IMAGE_ADD, image_form("", alt_text="", kept=token))
+    assert "first.jpg is kept" in again.content.decode()
+    assert kept_token(again) == token
+
+    # Choosing another picture replaces the kept one.
+    other = image_bytes((300, 200))
+    response = editor_client.post(
+        IMAGE_ADD, image_form(upload("second.jpg", other), kept=token)
+    )
+    assert response.status_code == 302
+    assert (Image.objects.get().width, Image.objects.get().height) == (300, 200)
+    assert not any(name.startswith("tmp-uploads/") for name in stored_files())
+
+
+def test_a_forged_or_foreign_kept_token_is_no_file(editor_client):
+    make_image()  # a stored picture a forged token might try to name
+    stored = next(name for name in stored_files() if name.startswith("images/"))
+    foreign = signing.dumps([[stored, "x.jpg"]], salt="articles.kept-upload")
+    for token in ("forged:token", foreign):
+        response = editor_client.post(IMAGE_ADD, image_form("", kept=token))
+        assert response.status_code == 200
+        assert "This field is required." in errors_of(response)
+    assert Image.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -522,6 +590,26 @@ def test_gallery_upload_needs_alt_text(editor_client):
     assert not story.gallery_items.exists()
 
 
+def test_gallery_photos_of_a_refused_story_save_are_kept(editor_client):
+    story = make_article(kind=Article.Kind.GALLERY)
+    url = reverse("admin:articles_article_change", args=[story.pk])
+    data = edit_form(story) | publish_fields(story.published_at)
+    photos = [upload(f"p{n}.jpg", image_bytes((400, 300))) for n in (1, 2)]
+    response = editor_client.post(url, data | {"gallery_photos": photos})
+    page = response.content.decode()
+    assert "p1.jpg, p2.jpg are kept; you need not choose them again." in page
+    assert not story.gallery_items.exists()
+    token = re.search(r'name="kept_gallery_photos" value="([^"]+)"', page)[1]
+
+    # The editor adds the alt text and saves without choosing them again.
+    data = edit_form(story) | publish_fields(story.published_at)
+    data |= {"gallery_alt_text": "Choir at Easter", "kept_gallery_photos": token}
+    response = editor_client.post(url, data, follow=True)
+    assert "2 photos added to the gallery." in response.content.decode()
+    assert story.gallery_items.count() == 2
+    assert not any(name.startswith("tmp-uploads/") for name in stored_files())
+
+
 def test_replacing_the_file_makes_new_renditions_and_crops(editor_client):
     editor_client.post(
         IMAGE_ADD, image_form(upload("first.jpg", image_bytes(color=(200, 0, 0))))
@@ -628,3 +716,17 @@ def test_a_large_video_is_checked_without_reading_it_all(tmp_path):
     with path.open("rb") as handle:
         check_mp4_upload(Counting(handle, name="big.mp4"))
     assert all(0 < size <= 256 for size in reads)
+
+
+def test_kept_pictures_older_than_their_tokens_are_swept(editor_client):
+    editor_client.post(
+        IMAGE_ADD, image_form(upload("old.jpg", image_bytes()), alt_text="")
+    )
+    [old] = stored_files()
+    day_ago = time.time() - KEPT_MAX_AGE - 60
+    os.utime(Path(settings.MEDIA_ROOT) / old, (day_ago, day_ago))
+    editor_client.post(
+        IMAGE_ADD, image_form(upload("new.jpg", image_bytes()), alt_text="")
+    )
+    [new] = stored_files()
+    assert new.endswith("/new.jpg")
