@@ -23,6 +23,7 @@ from reversion.models import Version
 from accounts import audit
 from newsroom.security import CheckedLookups, with_nonce
 
+from .desk import MyStoriesFilter, NeedsReviewFilter, PublicationFilter, is_breaking_now
 from .forms import (
     ArticleActionForm,
     ArticleAdminForm,
@@ -370,13 +371,16 @@ class FrontPageFilter(admin.SimpleListFilter):
     parameter_name = "front_page"
 
     def lookups(self, request, model_admin):
-        return [("pinned", "Pinned (lead and top stories)"), ("breaking", "Breaking")]
+        return [
+            ("pinned", "Pinned (lead and top stories)"),
+            ("breaking", "Breaking (until its expiry)"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "pinned":
             return queryset.filter(front_page_rank__isnull=False)
         if self.value() == "breaking":
-            return queryset.filter(is_breaking=True)
+            return queryset.filter(is_breaking_now())
         return queryset
 
 
@@ -398,7 +402,10 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
     ]
     list_editable = ["front_page_rank"]
     list_filter = [
+        MyStoriesFilter,
+        NeedsReviewFilter,
         "status",
+        PublicationFilter,
         FrontPageFilter,
         "kind",
         "section",
@@ -542,7 +549,14 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
             state = f"Scheduled for {when}"
         else:
             state = obj.get_status_display()
-        return f"{state}, breaking" if obj.is_breaking else state
+        if not obj.is_breaking:
+            return state
+        if obj.breaking_until is None:
+            return f"{state}, breaking"
+        until = timezone.localtime(obj.breaking_until).strftime("%d %b %H:%M")
+        if obj.breaking_until <= timezone.now():
+            return f"{state}, breaking ended {until}"
+        return f"{state}, breaking until {until}"
 
     @admin.display(description="Published", ordering="published_at")
     def when(self, obj: Article) -> str:

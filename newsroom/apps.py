@@ -1,3 +1,4 @@
+from django.contrib.admin.apps import AdminConfig
 from taggit.apps import TaggitAppConfig
 
 
@@ -7,3 +8,10 @@ class TagsConfig(TaggitAppConfig):
     apps.py has one.)"""
 
     verbose_name = "Tags"
+
+
+class NewsroomAdminConfig(AdminConfig):
+    """Django's admin with the newsroom's desk as its first page
+    (articles/desk.py)."""
+
+    default_site = "articles.desk.DeskAdminSite"

@@ -121,7 +121,8 @@ INSTALLED_APPS = [
     # First, so its admin/base_site.html (the links in the admin's user
     # tools) is found before the admin's own.
     "accounts",
-    "django.contrib.admin",
+    # Django's admin, with the desk as its first page.
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     # Django's sessions with the user, address and browser on each row, so

@@ -10,7 +10,7 @@ handler500 = "newsroom.outage.server_error"
 
 admin.site.site_header = "Pakistan Christian TV newsroom"
 admin.site.site_title = "PCTV newsroom"
-admin.site.index_title = "Stories and media"
+admin.site.index_title = "Your desk"
 
 handler400 = "newsroom.security.bad_request"
 
