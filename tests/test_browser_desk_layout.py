@@ -98,6 +98,26 @@ def test_story_form_and_list_have_no_sideways_scroll(
                 box = cell.bounding_box()
                 assert box["x"] >= 0 and box["x"] + box["width"] <= width, column
         expect(page.locator("#result_list")).to_contain_text("Draft")
+
+        # "Today" sits beside the date box, inside the window.
+        date_box = page.locator(".actions input[name=when_0]").bounding_box()
+        today = page.locator(".actions .datetimeshortcuts").first.bounding_box()
+        assert today["x"] >= date_box["x"] + date_box["width"]
+        assert today["y"] < date_box["y"] + date_box["height"]
+        assert today["x"] + today["width"] <= width
+
+        # The list's actions work on a phone: tick a story, choose, Go.
+        draft = rows.filter(has_text="A scheduled story")
+        draft.locator("input.action-select").check()
+        expect(page.locator(".action-counter")).to_contain_text("1 of 3 selected")
+        page.select_option(".actions select[name=action]", "publish_stories")
+        go = page.locator(".actions button[name=index]")
+        box = go.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        go.click()
+        expect(page.locator(".messagelist")).to_contain_text("1 story published.")
+        expect(draft.locator(".field-state")).to_have_text("Published")
+        assert sideways_overflow(page) <= 0, page.evaluate(OFFENDERS)
     page.close()
 
 
