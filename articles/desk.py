@@ -189,8 +189,10 @@ def desk_panels(user) -> dict:
     stories = stories_for(user, Article.objects.all()).defer("body", "search_vector")
     if may_publish(user):
         panels = editor_panels(stories.select_related("section", "created_by"))
-    else:
+    elif user.has_perm("articles.view_article"):
         panels = writer_panels(stories.filter(created_by=user.pk))
+    else:  # staff without a newsroom role
+        panels = []
     zone = f"Times are {local_zone_name()} time ({timezone.localtime().tzname()})."
     return {"panels": panels, "zone": zone}
 

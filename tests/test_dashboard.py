@@ -401,3 +401,18 @@ def test_story_list_shows_breaking_expiry_and_scheduled_time(editor_client):
     assert '<td class="field-state">Published, breaking</td>' in page
     assert '<td class="field-state">Published, breaking ended 01 Mar 12:00</td>' in page
     assert '<td class="field-state">Scheduled for 05 Jan 14:00</td>' in page
+
+
+def test_staff_without_a_newsroom_role_get_no_panels(client, writer):
+    make_article(
+        headline="Somebody's draft",
+        status=Article.Status.DRAFT,
+        published_at=None,
+        created_by=writer,
+    )
+    writer.groups.clear()
+    client.force_login(writer)
+    page = client.get(INDEX).content.decode()
+    assert "<h1>Your desk</h1>" in page
+    assert 'class="desk-panel' not in page
+    assert "Somebody" not in page
