@@ -9,6 +9,7 @@ from django.contrib.admin.widgets import (
     AutocompleteSelectMultiple,
 )
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -103,6 +104,7 @@ class KeepsChosenFiles(forms.Form):
         super().__init__(*args, **kwargs)
         self.checked_uploads = {}  # field: [(checked file, chosen name)]
         self.kept = {}  # field: [(file, path in storage, chosen name)]
+        self.kept_paths = {}  # field: [path in storage], once kept again
         if not self.is_bound:
             return
         for field, token_field in self.kept_fields.items():
@@ -127,13 +129,15 @@ class KeepsChosenFiles(forms.Form):
             if field in self.checked_uploads:
                 # A new choice replaces what was kept.
                 discard(path for _, path, _ in self.kept.get(field, []))
-                token = keep(self.checked_uploads[field])
+                token, paths = keep(self.checked_uploads[field])
                 names = [chosen for _, chosen in self.checked_uploads[field]]
             elif field in self.kept:
                 token = self.data[self.add_prefix(token_field)]
+                paths = [path for _, path, _ in self.kept[field]]
                 names = [chosen for _, _, chosen in self.kept[field]]
             else:
                 continue
+            self.kept_paths[field] = paths
             self.data = self.data.copy()  # a request's QueryDict is read-only
             self.data[self.add_prefix(token_field)] = token
             if len(names) == 1:
@@ -312,6 +316,13 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
         return self.checked_or_kept(
             "gallery_photos", self.cleaned_data["gallery_photos"]
         )
+
+    def keep_chosen_files(self) -> None:
+        super().keep_chosen_files()
+        if kept := self.kept_paths.get("new_lead_picture"):
+            # focal-point.js shows the kept picture to set its focal point.
+            widget = self.fields["new_lead_picture"].widget
+            widget.attrs["data-kept-url"] = default_storage.url(kept[0])
 
     def clean_new_lead_picture(self):
         upload = self.cleaned_data["new_lead_picture"]

@@ -54,9 +54,24 @@ def test_writer_writes_a_story_with_an_uploaded_lead_picture_and_submits_it(
     page.locator(".field-body [contenteditable=true]").click()
     page.keyboard.type("The choir sang three hymns in Urdu.")
 
-    # The picture: chosen, previewed, its focal point set with a click.
+    # The picture: chosen and previewed; saved without its alt text it is
+    # refused, kept and shown again, and its focal point set with a click.
     page.set_input_files("#id_new_lead_picture", files=[picture_file()])
     preview = page.locator(".picture-drop .focal-picker img")
+    expect(preview).to_be_visible()
+    pick_autocomplete(page, "section", "Cul", "Culture")
+    page.select_option("#id_status", "review")
+    page.click(".story-desk__publishing input[name=_save]")
+    expect(page.locator(".messagelist .error")).to_have_text(
+        "Please correct the error below: Alt text of the new picture."
+    )
+    expect(page.locator(".field-new_lead_picture .help")).to_contain_text(
+        "choir.jpg is kept"
+    )
+    expect(page.locator("#id_headline")).to_have_value(
+        "Choir sings at the Lahore festival"
+    )
+    expect(preview).to_have_attribute("src", re.compile(r"/tmp-uploads/.+choir\.jpg$"))
     expect(preview).to_be_visible()
     box = preview.bounding_box()
     preview.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.75})
@@ -65,8 +80,6 @@ def test_writer_writes_a_story_with_an_uploaded_lead_picture_and_submits_it(
     page.fill("#id_new_lead_alt_text", "The choir on the festival stage")
     page.fill("#id_new_lead_caption", "St Anthony's choir in Lahore")
     page.fill("#id_new_lead_credit", "Sara Khan / PCTV")
-    pick_autocomplete(page, "section", "Cul", "Culture")
-    page.select_option("#id_status", "review")
     page.screenshot(path="/tmp/story-form-writer-1366.png", full_page=True)
     page.click(".story-desk__publishing input[name=_save]")
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")

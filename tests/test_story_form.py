@@ -111,6 +111,8 @@ def test_a_new_picture_without_alt_text_is_refused_and_kept_with_the_text(
     assert 'value="Choir wins in Lahore"' in page
     assert 'value="Sara Khan / PCTV"' in page
     assert "choir.jpg is kept; you need not choose it again." in page
+    # The kept picture is shown again, to set its focal point on.
+    assert re.search(r'data-kept-url="/media/tmp-uploads/[^"]+/choir\.jpg"', page)
     assert not Article.objects.exists()
     assert not Image.objects.exists()
 

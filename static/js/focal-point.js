@@ -48,10 +48,16 @@
     drop.appendChild(picker);
     pick(picker, x, y);
 
+    // After a refused save the picture is kept on the server: show it.
+    if (input.dataset.keptUrl) {
+      preview.src = input.dataset.keptUrl;
+      picker.hidden = false;
+    }
     const show = function () {
       const file = input.files[0];
       if (!file || !file.type.startsWith("image/")) {
-        picker.hidden = true;
+        if (input.dataset.keptUrl) preview.src = input.dataset.keptUrl;
+        picker.hidden = !input.dataset.keptUrl;
         return;
       }
       // A data: address: the admin's policy allows those for pictures.
