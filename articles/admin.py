@@ -324,7 +324,6 @@ class ReadMoreLinkInline(LinkTargetInline, KeepsRelatedRecords, CardInline):
     model = ReadMoreLink
     fk_name = "article"
     extra = 0
-    classes = ["collapse"]
     autocomplete_fields = ["target"]
     fields = ["target", "after_paragraph"]
     verbose_name_plural = "“read more” links inside the body"
@@ -334,7 +333,6 @@ class SeeAlsoLinkInline(LinkTargetInline, KeepsRelatedRecords, CardInline):
     model = SeeAlsoLink
     fk_name = "article"
     extra = 0
-    classes = ["collapse"]
     autocomplete_fields = ["target"]
     fields = ["target", "url", "title", "position"]
     verbose_name_plural = "“See also” links (in order)"
