@@ -342,6 +342,7 @@ class SeeAlsoLinkInline(LinkTargetInline, KeepsRelatedRecords, CardInline):
 class GalleryImageInline(KeepsRelatedRecords, CardInline):
     model = GalleryImage
     extra = 0
+    classes = ["collapse"]
     autocomplete_fields = ["image"]
     fields = ["thumbnail", "image", "caption", "position"]
     readonly_fields = ["thumbnail"]
@@ -363,6 +364,7 @@ class GalleryImageInline(KeepsRelatedRecords, CardInline):
 class ArticleNoteInline(KeepsRelatedRecords, CardInline):
     model = ArticleNote
     extra = 0
+    classes = ["collapse"]
     fields = ["kind", "text", "created_at"]
 
 
@@ -417,7 +419,6 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "regions", "source", "lead_image"]
-    save_on_top = True
     list_per_page = 50
     history_latest_first = True
     object_history_template = "admin/articles/article/object_history.html"
@@ -487,35 +488,79 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
             ("updated_at", "significant_update"),
             ("is_breaking", "breaking_until"),
             "front_page_rank",
-            ("created_by", "created_at", "modified_at"),
             "loaded_modified_at",
         ]
         if not may_publish(request.user):
             publishing[2] = "updated_at"
+        # The change form template puts the "story-writing" fieldsets first,
+        # "story-publishing" in the panel with the Save buttons and the rest
+        # after them.
         return [
-            ("Story", {"fields": ["headline", "slug", "standfirst", "body", "kind"]}),
             (
-                "Classification",
-                {"fields": ["section", "regions", "source", "tags", "new_tags"]},
+                "Story",
+                {
+                    "fields": ["headline", "standfirst", "body"],
+                    "classes": ["story-writing"],
+                },
             ),
             (
-                "Media",
+                "Lead picture",
                 {
                     "fields": [
                         "lead_image",
                         "lead_image_caption",
+                        "new_lead_picture",
+                        "kept_lead_picture",
+                        "new_lead_alt_text",
+                        "new_lead_caption",
+                        "new_lead_credit",
+                        ("new_lead_focal_x", "new_lead_focal_y"),
+                    ],
+                    "classes": ["story-writing"],
+                },
+            ),
+            (
+                "Publishing",
+                {
+                    "fields": publishing,
+                    "description": times_are_local(),
+                    "classes": ["story-publishing"],
+                },
+            ),
+            (
+                "Classification",
+                {
+                    "fields": [
+                        "kind",
+                        "slug",
+                        "section",
+                        "regions",
+                        "source",
+                        "tags",
+                        "new_tags",
+                    ]
+                },
+            ),
+            (
+                "Video and gallery",
+                {
+                    "fields": [
                         "video_url",
                         "video_file",
                         "video_duration",
                         "gallery_photos",
                         "kept_gallery_photos",
                         "gallery_alt_text",
-                    ]
+                    ],
+                    "classes": ["collapse"],
                 },
             ),
             (
-                "Publishing",
-                {"fields": publishing, "description": times_are_local()},
+                "Record",
+                {
+                    "fields": [("created_by", "created_at", "modified_at")],
+                    "classes": ["collapse"],
+                },
             ),
         ]
 
@@ -637,6 +682,12 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
 
     def save_related(self, request, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
+        if not isinstance(form, ArticleAdminForm):
+            return  # a row of the story list's ranks
+        self._add_gallery_photos(request, form)
+        form.discard_kept_files()  # stored as the story's Images now
+
+    def _add_gallery_photos(self, request: HttpRequest, form) -> None:
         photos = form.cleaned_data.get("gallery_photos") or []
         if not photos:
             return
@@ -649,7 +700,6 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
             GalleryImage.objects.create(
                 article=article, image=image, position=start + number
             )
-        form.discard_kept_files()  # stored as the gallery's Images now
         messages.success(request, f"{len(photos)} photos added to the gallery.")
 
     # Before the "saved" message: a story this one took the rank from; after

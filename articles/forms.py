@@ -9,6 +9,7 @@ from django.contrib.admin.widgets import (
     AutocompleteSelectMultiple,
 )
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -79,6 +80,14 @@ class MultipleImageField(forms.FileField):
         return cleaned
 
 
+class NewPictureInput(forms.FileInput):
+    """A file box for a picture not yet uploaded. focal-point.js lets a file
+    be dropped on it and previews the chosen picture for its focal point."""
+
+    class Media:
+        js = ["js/focal-point.js"]
+
+
 class KeepsChosenFiles(forms.Form):
     """A form whose checked uploads survive a refused save (kept.py).
 
@@ -95,6 +104,7 @@ class KeepsChosenFiles(forms.Form):
         super().__init__(*args, **kwargs)
         self.checked_uploads = {}  # field: [(checked file, chosen name)]
         self.kept = {}  # field: [(file, path in storage, chosen name)]
+        self.kept_paths = {}  # field: [path in storage], once kept again
         if not self.is_bound:
             return
         for field, token_field in self.kept_fields.items():
@@ -119,13 +129,15 @@ class KeepsChosenFiles(forms.Form):
             if field in self.checked_uploads:
                 # A new choice replaces what was kept.
                 discard(path for _, path, _ in self.kept.get(field, []))
-                token = keep(self.checked_uploads[field])
+                token, paths = keep(self.checked_uploads[field])
                 names = [chosen for _, chosen in self.checked_uploads[field]]
             elif field in self.kept:
                 token = self.data[self.add_prefix(token_field)]
+                paths = [path for _, path, _ in self.kept[field]]
                 names = [chosen for _, _, chosen in self.kept[field]]
             else:
                 continue
+            self.kept_paths[field] = paths
             self.data = self.data.copy()  # a request's QueryDict is read-only
             self.data[self.add_prefix(token_field)] = token
             if len(names) == 1:
@@ -134,6 +146,14 @@ class KeepsChosenFiles(forms.Form):
                 note = f"{', '.join(names)} are kept; you need not choose them again."
             # The bound field copied the help text when validation made it.
             self[field].help_text = note
+
+    def forget_chosen_files(self, field: str) -> None:
+        """Drop the files chosen or kept for `field`: they are not used and
+        not kept for the next save."""
+        self.checked_uploads.pop(field, None)
+        discard(path for _, path, _ in self.kept.pop(field, []))
+        self.data = self.data.copy()
+        self.data[self.add_prefix(self.kept_fields[field])] = ""
 
     def discard_kept_files(self) -> None:
         """After a good save: the kept files are stored where they belong."""
@@ -219,8 +239,54 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
         "(“…, photo 2”). Refine it per photo under Images.",
     )
     kept_gallery_photos = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A new lead picture, uploaded from the story form: saved as an Image
+    # (checked as the Image form checks it) and made the lead in the same
+    # save. focal-point.js previews it and sets the focal point on a click.
+    new_lead_picture = forms.FileField(
+        required=False,
+        label="Or upload a new picture",
+        widget=NewPictureInput(
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp,image/gif",
+                "data-focal-x": "id_new_lead_focal_x",
+                "data-focal-y": "id_new_lead_focal_y",
+            }
+        ),
+        help_text="JPEG, PNG, WebP or GIF; location and camera data are "
+        "removed. It replaces the lead image when the story is saved.",
+    )
+    kept_lead_picture = forms.CharField(required=False, widget=forms.HiddenInput)
+    new_lead_alt_text = Image._meta.get_field("alt_text").formfield(
+        required=False,
+        label="Alt text of the new picture",
+        help_text="Required with a new picture: describe what it shows for "
+        "readers who cannot see it.",
+    )
+    new_lead_caption = Image._meta.get_field("caption").formfield(
+        label="Caption", help_text="The picture's own caption, shown under it."
+    )
+    new_lead_credit = Image._meta.get_field("credit").formfield(label="Credit")
+    new_lead_focal_x = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        initial=50,
+        label="Focal point, from the left (%)",
+    )
+    new_lead_focal_y = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        initial=50,
+        label="from the top (%)",
+        help_text="The part of the picture crops keep in view. Click the "
+        "subject in the preview to set it.",
+    )
     loaded_modified_at = forms.CharField(required=False, widget=forms.HiddenInput)
-    kept_fields = {"gallery_photos": "kept_gallery_photos"}
+    kept_fields = {
+        "gallery_photos": "kept_gallery_photos",
+        "new_lead_picture": "kept_lead_picture",
+    }
 
     class Meta:
         model = Article
@@ -251,6 +317,19 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
             "gallery_photos", self.cleaned_data["gallery_photos"]
         )
 
+    def keep_chosen_files(self) -> None:
+        super().keep_chosen_files()
+        if kept := self.kept_paths.get("new_lead_picture"):
+            # focal-point.js shows the kept picture to set its focal point.
+            widget = self.fields["new_lead_picture"].widget
+            widget.attrs["data-kept-url"] = default_storage.url(kept[0])
+
+    def clean_new_lead_picture(self):
+        upload = self.cleaned_data["new_lead_picture"]
+        checked = [clean_image_upload(upload)] if upload else []
+        chosen = self.checked_or_kept("new_lead_picture", checked)
+        return chosen[0] if chosen else None
+
     def clean_video_file(self):
         video = self.cleaned_data.get("video_file")
         if video and video is not self.initial.get("video_file"):
@@ -270,8 +349,48 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
             self.add_error(
                 "video_file", "Give a video address or an MP4 file, not both."
             )
+        self._new_lead_picture(cleaned)
         self._refuse_stale_edit()
         return cleaned
+
+    def _new_lead_picture(self, cleaned: dict) -> None:
+        """An uploaded picture becomes the lead image, unsaved until save():
+        the story's own checks (a video's poster) see it. A picture also
+        chosen from the library is refused, and the upload dropped."""
+        picture = cleaned.get("new_lead_picture")
+        if not picture:
+            return
+        if cleaned.get("lead_image") and "lead_image" in self.changed_data:
+            self.add_error(
+                "new_lead_picture",
+                "Choose a picture from the library or upload a new one, not "
+                "both. The upload was dropped: save again to use the picture "
+                "chosen above, or clear it and choose the file again.",
+            )
+            self.forget_chosen_files("new_lead_picture")
+            return
+        if not cleaned.get("new_lead_alt_text"):
+            self.add_error(
+                "new_lead_alt_text",
+                "Describe the new picture for readers who cannot see it.",
+            )
+            return
+        focal = [cleaned.get(f"new_lead_focal_{axis}") for axis in "xy"]
+        cleaned["lead_image"] = Image(
+            file=picture,
+            alt_text=cleaned["new_lead_alt_text"],
+            caption=cleaned.get("new_lead_caption", ""),
+            credit=cleaned.get("new_lead_credit", ""),
+            focal_x=50 if focal[0] is None else focal[0],
+            focal_y=50 if focal[1] is None else focal[1],
+        )
+
+    def save(self, commit: bool = True) -> Article:
+        picture = self.cleaned_data.get("lead_image")
+        if picture is not None and picture.pk is None:
+            picture.save()  # the new lead picture, with renditions and crops
+            self.instance.lead_image = picture
+        return super().save(commit)
 
     def _refuse_editor_only_fields(self) -> None:
         # A date and time field comes as two inputs, name_0 and name_1.

@@ -25,9 +25,9 @@ KEPT_MAX_AGE = 24 * 60 * 60  # a day: a refused form is corrected the same day
 SALT = "articles.kept-upload"
 
 
-def keep(files: list[tuple]) -> str:
-    """Store checked files, each given with the name the editor chose it by,
-    and return the token that names them."""
+def keep(files: list[tuple]) -> tuple[str, list[str]]:
+    """Store checked files, each given with the name the editor chose it by;
+    return the token that names them and their paths in storage."""
     sweep()
     kept = []
     for file, chosen in files:
@@ -35,7 +35,7 @@ def keep(files: list[tuple]) -> str:
         folder = f"{KEPT_DIR}/{secrets.token_urlsafe(16)}"
         name = PurePosixPath(file.name).name
         kept.append([default_storage.save(f"{folder}/{name}", file), chosen])
-    return signing.dumps(kept, salt=SALT)
+    return signing.dumps(kept, salt=SALT), [path for path, _ in kept]
 
 
 def kept_files(token: str) -> list[tuple[ContentFile, str, str]]:

@@ -459,7 +459,8 @@ class Article(models.Model):
             )
         if self.kind == self.Kind.VIDEO and not (self.video_url or self.video_file):
             errors["video_url"] = "A video story needs a video address or file."
-        if self.video_file and not self.lead_image_id:
+        # A lead picture uploaded with the story is not saved yet (forms.py).
+        if self.video_file and not (self.lead_image_id or self.lead_image):
             errors["lead_image"] = (
                 "An uploaded video needs a lead image: it is the poster shown "
                 "before the video plays."

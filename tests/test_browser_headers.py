@@ -73,6 +73,7 @@ def test_editor_writes_uploads_and_compares_under_the_admins_policy(
     expect(body.locator("a")).to_have_text("programme")
     pick_autocomplete(page, "section", "Cul", "Culture")
     page.select_option("#id_status", "draft")
+    page.click("summary:has-text('Video and gallery')")  # a collapsed part
     page.set_input_files(
         "#id_gallery_photos",
         files=[
