@@ -5,7 +5,7 @@ import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
@@ -790,6 +790,11 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
     def get_urls(self) -> list:
         return [
             path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
                 "<path:object_id>/history/<int:version_id>/changes/",
                 self.admin_site.admin_view(self.changes_view),
                 name="articles_article_changes",
@@ -896,6 +901,48 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
             "newer": versions[index + 1] if index + 1 < len(versions) else None,
             "field_changes": field_changes(previous, version),
             "related_changes": related_changes(previous, version),
+            "can_restore": may_publish(request.user),
+        }
+        return TemplateResponse(request, "admin/articles/article/changes.html", context)
+
+    def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Any two versions of a story, as chosen on its history page
+        (?from=&to=, in either order)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such story.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        ids = [request.GET.get(name, "") for name in ("from", "to")]
+        # Digits only, and within what a database id can be.
+        if not all(v.isascii() and v.isdigit() and len(v) < 19 for v in ids):
+            raise BadRequest("Choose two versions to compare.")
+        chosen = [int(v) for v in ids]
+        history = reverse("admin:articles_article_history", args=[quote(obj.pk)])
+        if chosen[0] == chosen[1]:
+            self.message_user(
+                request, "Choose two different versions to compare.", messages.ERROR
+            )
+            return HttpResponseRedirect(history)
+        versions = list(
+            Version.objects.get_for_object(obj)
+            .filter(pk__in=chosen)
+            .select_related("revision__user")
+            .order_by("pk")
+        )
+        if len(versions) != 2:
+            raise Http404("No such revision of this story.")
+        older, newer = versions
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": f"Two versions of “{obj}”",
+            "comparing": True,
+            "version": newer,
+            "previous": older,
+            "field_changes": field_changes(older, newer),
+            "related_changes": related_changes(older, newer),
             "can_restore": may_publish(request.user),
         }
         return TemplateResponse(request, "admin/articles/article/changes.html", context)
