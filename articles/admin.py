@@ -28,6 +28,7 @@ from .forms import (
     ArticleAdminForm,
     ArticleListForm,
     ImageAdminForm,
+    draft_key,
     local_zone_name,
 )
 from .history import field_changes, related_changes
@@ -51,6 +52,10 @@ from .models import (
 )
 from .roles import PUBLISHING_FIELDS, may_edit, may_publish, may_view, stories_for
 from .templatetags.articles_tags import rendition_url
+
+# Set on the response to a good save of a story; read and removed by
+# static/js/story-autosave.js.
+DRAFT_SAVED_COOKIE = "story_draft_saved"
 
 
 @admin.register(Section)
@@ -222,6 +227,20 @@ def audit_publication(request: HttpRequest, story: Article, before: tuple) -> No
         )
     elif story.status == Article.Status.WITHDRAWN and status != story.status:
         audit.record(audit.Action.WITHDRAWN, request=request, target=target)
+
+
+def draft_saved(request: HttpRequest, response: HttpResponse, key: str) -> HttpResponse:
+    """Tell static/js/story-autosave.js, on whichever page comes next, that
+    the typing it kept under `key` is saved: a save that fails in any way
+    (refused, a lost connection, an expired session) leaves it kept."""
+    response.set_cookie(
+        DRAFT_SAVED_COOKIE,
+        key,
+        max_age=120,
+        secure=request.is_secure(),
+        samesite="Lax",
+    )
+    return response
 
 
 def is_rank_clash(error: IntegrityError) -> bool:
@@ -431,7 +450,8 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
     ]
 
     class Media:
-        js = ["js/article-admin.js"]
+        js = ["js/article-admin.js", "js/story-autosave.js"]
+        css = {"all": ["css/story-versions.css"]}
 
     # Who sees and edits what.
 
@@ -645,13 +665,13 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
         self._report_unpinned(request)
         response = super().response_add(request, obj, *args, **kwargs)
         warn_about_hidden_links(request, obj)
-        return response
+        return draft_saved(request, response, draft_key(request.user.pk, None))
 
     def response_change(self, request, obj: Article):
         self._report_unpinned(request)
         response = super().response_change(request, obj)
         warn_about_hidden_links(request, obj)
-        return response
+        return draft_saved(request, response, draft_key(request.user.pk, obj.pk))
 
     # Actions: editors only (permissions=["publish"]); each saves every story
     # in its own revision and reports how many changed.
