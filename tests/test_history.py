@@ -7,7 +7,8 @@ from reversion.models import Version
 
 from articles.models import Article, SeeAlsoLink
 
-from .factories import make_article
+from .factories import make_article, make_section
+from .test_admin import story_form
 from .test_workflow import edit_form, publish_fields, token
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,10 @@ def test_saving_twice_in_a_row_from_fresh_forms_works(editor_client):
     assert story.headline == "Second edit"
 
 
+def theirs_cell(text: str) -> str:
+    return f'<td class="edit-conflict__theirs" data-label="Theirs">{text}</td>'
+
+
 def conflict(client, story: Article, stale: dict, **typed):
     """Another editor saved since `stale` was loaded; post `typed` on it."""
     return client.post(change_url(story), stale | typed)
@@ -91,9 +96,9 @@ def test_refused_save_shows_their_version_beside_the_typed_one(
     table = page.split('class="edit-conflict__table"')[1].split("</table>")[0]
     assert "Theirs (saved by Editor at" in table
     # Their saved headline and body beside mine, with mine's differences marked.
-    assert '<td class="edit-conflict__theirs">Flood warning lifted</td>' in table
+    assert theirs_cell("Flood warning lifted") in table
     assert "Flood warning <del>lifted</del><ins>ends</ins>" in table
-    assert '<td class="edit-conflict__theirs">Their text.</td>' in table
+    assert theirs_cell("Their text.") in table
     assert "<del>Their</del><ins>My</ins> text." in table
     assert "The same as theirs." in table  # the standfirst nobody changed
     # What I typed is still in the form, to merge and save again.
@@ -159,7 +164,7 @@ def test_saving_mine_over_a_version_not_shown_is_refused(client, editor, adminis
     )
     page = response.content.decode()
     assert "your changes were not saved" in page
-    assert '<td class="edit-conflict__theirs">Power cuts end tonight</td>' in page
+    assert theirs_cell("Power cuts end tonight") in page
     story.refresh_from_db()
     assert story.headline == "Power cuts end tonight"
 
@@ -206,6 +211,16 @@ def test_a_good_save_says_the_kept_typing_is_saved(editor_client, editor):
     cookie = response.cookies["story_draft_saved"]
     assert cookie.value == f"story-draft.{editor.pk}.{story.pk}"
     assert cookie["max-age"] == 120
+
+
+def test_a_new_story_saved_says_the_typing_for_a_new_story_is_saved(
+    editor_client, editor
+):
+    response = editor_client.post(
+        reverse("admin:articles_article_add"), story_form(make_section())
+    )
+    assert response.status_code == 302
+    assert response.cookies["story_draft_saved"].value == f"story-draft.{editor.pk}.new"
 
 
 def test_a_refused_save_keeps_the_typing(client, editor, administrator):
