@@ -5,7 +5,7 @@ import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
@@ -29,6 +29,7 @@ from .forms import (
     ArticleAdminForm,
     ArticleListForm,
     ImageAdminForm,
+    draft_key,
     local_zone_name,
 )
 from .history import field_changes, related_changes
@@ -52,6 +53,10 @@ from .models import (
 )
 from .roles import PUBLISHING_FIELDS, may_edit, may_publish, may_view, stories_for
 from .templatetags.articles_tags import rendition_url
+
+# Set on the response to a good save of a story; read and removed by
+# static/js/story-autosave.js.
+DRAFT_SAVED_COOKIE = "story_draft_saved"
 
 
 @admin.register(Section)
@@ -223,6 +228,20 @@ def audit_publication(request: HttpRequest, story: Article, before: tuple) -> No
         )
     elif story.status == Article.Status.WITHDRAWN and status != story.status:
         audit.record(audit.Action.WITHDRAWN, request=request, target=target)
+
+
+def draft_saved(request: HttpRequest, response: HttpResponse, key: str) -> HttpResponse:
+    """Tell static/js/story-autosave.js, on whichever page comes next, that
+    the typing it kept under `key` is saved: a save that fails in any way
+    (refused, a lost connection, an expired session) leaves it kept."""
+    response.set_cookie(
+        DRAFT_SAVED_COOKIE,
+        key,
+        max_age=120,
+        secure=request.is_secure(),
+        samesite="Lax",
+    )
+    return response
 
 
 def is_rank_clash(error: IntegrityError) -> bool:
@@ -439,7 +458,8 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
     ]
 
     class Media:
-        js = ["js/article-admin.js"]
+        js = ["js/article-admin.js", "js/story-autosave.js"]
+        css = {"all": ["css/story-versions.css"]}
 
     # Who sees and edits what.
 
@@ -709,13 +729,13 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
         self._report_unpinned(request)
         response = super().response_add(request, obj, *args, **kwargs)
         warn_about_hidden_links(request, obj)
-        return response
+        return draft_saved(request, response, draft_key(request.user.pk, None))
 
     def response_change(self, request, obj: Article):
         self._report_unpinned(request)
         response = super().response_change(request, obj)
         warn_about_hidden_links(request, obj)
-        return response
+        return draft_saved(request, response, draft_key(request.user.pk, obj.pk))
 
     # Actions: editors only (permissions=["publish"]); each saves every story
     # in its own revision and reports how many changed.
@@ -854,6 +874,11 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
     def get_urls(self) -> list:
         return [
             path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
                 "<path:object_id>/history/<int:version_id>/changes/",
                 self.admin_site.admin_view(self.changes_view),
                 name="articles_article_changes",
@@ -960,6 +985,48 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
             "newer": versions[index + 1] if index + 1 < len(versions) else None,
             "field_changes": field_changes(previous, version),
             "related_changes": related_changes(previous, version),
+            "can_restore": may_publish(request.user),
+        }
+        return TemplateResponse(request, "admin/articles/article/changes.html", context)
+
+    def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Any two versions of a story, as chosen on its history page
+        (?from=&to=, in either order)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such story.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        ids = [request.GET.get(name, "") for name in ("from", "to")]
+        # Digits only, and within what a database id can be.
+        if not all(v.isascii() and v.isdigit() and len(v) < 19 for v in ids):
+            raise BadRequest("Choose two versions to compare.")
+        chosen = [int(v) for v in ids]
+        history = reverse("admin:articles_article_history", args=[quote(obj.pk)])
+        if chosen[0] == chosen[1]:
+            self.message_user(
+                request, "Choose two different versions to compare.", messages.ERROR
+            )
+            return HttpResponseRedirect(history)
+        versions = list(
+            Version.objects.get_for_object(obj)
+            .filter(pk__in=chosen)
+            .select_related("revision__user")
+            .order_by("pk")
+        )
+        if len(versions) != 2:
+            raise Http404("No such revision of this story.")
+        older, newer = versions
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": f"Two versions of “{obj}”",
+            "comparing": True,
+            "version": newer,
+            "previous": older,
+            "field_changes": field_changes(older, newer),
+            "related_changes": related_changes(older, newer),
             "can_restore": may_publish(request.user),
         }
         return TemplateResponse(request, "admin/articles/article/changes.html", context)

@@ -10,15 +10,17 @@ from django.contrib.admin.widgets import (
 )
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.text import capfirst
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from reversion.models import Version
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
+from .history import text_of, word_diff
 from .html import sanitize
 from .kept import discard, keep, kept_files
 from .models import Article, Image, Region, Section
@@ -161,6 +163,17 @@ class KeepsChosenFiles(forms.Form):
             discard(path for _, path, _ in files)
 
 
+# The fields an edit conflict shows side by side, and the box that lets the
+# next save replace the other person's version.
+CONFLICT_FIELDS = ["headline", "standfirst", "body"]
+OVERWRITE_FIELD = "overwrite_modified_at"
+
+
+def draft_key(user_id: int, story_id: int | None) -> str:
+    """Where the browser keeps an account's unsaved typing in a story form."""
+    return f"story-draft.{user_id}.{story_id or 'new'}"
+
+
 def _token(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat() if moment else ""
 
@@ -295,7 +308,15 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["loaded_modified_at"].initial = _token(self.instance.modified_at)
+        loaded = self.fields["loaded_modified_at"]
+        loaded.initial = _token(self.instance.modified_at)
+        if self.user is not None:
+            # static/js/story-autosave.js keeps unsaved typing in the browser
+            # under this key, per account and story.
+            loaded.widget.attrs |= {
+                "data-draft-key": draft_key(self.user.pk, self.instance.pk),
+                "data-time-zone": str(timezone.get_current_timezone()),
+            }
         if not may_publish(self.user) and "status" in self.fields:
             self.fields["status"].choices = [
                 (status.value, status.label) for status in WRITER_STATUSES
@@ -411,22 +432,31 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
             )
 
     def _refuse_stale_edit(self) -> None:
-        """Refuse the save when the story changed since this form was loaded.
+        """Refuse the save when the story changed since this form was loaded,
+        showing the saved version beside the one typed; ticking "Save mine
+        over theirs" (the token of the version shown) lets the next save
+        replace it, unless yet another save came in between.
 
         Locks the row (on PostgreSQL) for the rest of the admin's transaction,
         so two saves cannot both pass the check.
         """
         if not self.instance.pk:
             return
-        current = (
+        theirs = (
             Article.objects.select_for_update()
             .filter(pk=self.instance.pk)
-            .values_list("modified_at", flat=True)
+            .values("modified_at", *CONFLICT_FIELDS)
             .first()
         )
-        if current is None or self.cleaned_data.get("loaded_modified_at") == _token(
-            current
-        ):
+        if theirs is None:
+            return
+        current = _token(theirs["modified_at"])
+        if current == self.cleaned_data.get("loaded_modified_at"):
+            return
+        if current == self.data.get(self.add_prefix(OVERWRITE_FIELD)):
+            # The choice holds if the save is refused for another reason.
+            self.data = self.data.copy()  # a request's QueryDict is read-only
+            self.data[self.add_prefix("loaded_modified_at")] = current
             return
         latest = (
             Version.objects.get_for_object_reference(Article, self.instance.pk)
@@ -442,20 +472,49 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
             link = reverse(
                 "admin:articles_article_changes", args=[self.instance.pk, latest.pk]
             )
-        when = timezone.localtime(current).strftime("%H:%M:%S on %d %b %Y")
+        when = timezone.localtime(theirs["modified_at"]).strftime(
+            "%H:%M:%S on %d %b %Y"
+        )
         raise ValidationError(
-            format_html(
-                "This story was changed{} at {} while you were editing it, so "
-                'your changes were not saved. <a href="{}">See the other '
-                'change</a>, then <a href="{}">reload the story</a> and make '
-                "your edits again (copy them from this page first).",
-                who,
-                when,
-                link,
-                reverse("admin:articles_article_change", args=[self.instance.pk]),
+            render_to_string(
+                "admin/articles/article/edit_conflict.html",
+                {
+                    "who": who,
+                    "when": when,
+                    "changes_url": link,
+                    "reload_url": reverse(
+                        "admin:articles_article_change", args=[self.instance.pk]
+                    ),
+                    "rows": self._conflict_rows(theirs),
+                    "overwrite_field": self.add_prefix(OVERWRITE_FIELD),
+                    "token": current,
+                },
             ),
             code="edit_conflict",
         )
+
+    def _conflict_rows(self, theirs: dict) -> list[dict]:
+        """Their saved text and the typed text of each field, with the
+        typed one's differences from theirs marked."""
+        rows = []
+        for name in CONFLICT_FIELDS:
+            html = name == "body"
+            their_text = text_of(theirs[name] or "", html)
+            field = self.fields.get(name)
+            if field is None:
+                yours = their_text
+            else:
+                typed = self.cleaned_data.get(name, self[name].value())
+                yours = text_of(str(typed or ""), html)
+            rows.append(
+                {
+                    "label": capfirst(Article._meta.get_field(name).verbose_name),
+                    "theirs": their_text,
+                    "same": yours == their_text,
+                    "diff": word_diff(their_text, yours),
+                }
+            )
+        return rows
 
     def _save_m2m(self) -> None:
         super()._save_m2m()

@@ -7,8 +7,9 @@ from reversion.models import Version
 
 from articles.models import Article, SeeAlsoLink
 
-from .factories import make_article
-from .test_workflow import edit_form, publish_fields
+from .factories import make_article, make_section
+from .test_admin import story_form
+from .test_workflow import edit_form, publish_fields, token
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,174 @@ def test_saving_twice_in_a_row_from_fresh_forms_works(editor_client):
     assert save(editor_client, story, headline="Second edit").status_code == 302
     story.refresh_from_db()
     assert story.headline == "Second edit"
+
+
+def theirs_cell(text: str) -> str:
+    return f'<td class="edit-conflict__theirs" data-label="Theirs">{text}</td>'
+
+
+def conflict(client, story: Article, stale: dict, **typed):
+    """Another editor saved since `stale` was loaded; post `typed` on it."""
+    return client.post(change_url(story), stale | typed)
+
+
+def test_refused_save_shows_their_version_beside_the_typed_one(
+    client, editor, administrator
+):
+    story = make_article(
+        headline="Flood warning", standfirst="Rivers rise.", body="<p>Old text.</p>"
+    )
+    stale = edit_form(story) | publish_fields(story.published_at)
+    client.force_login(editor)
+    save(client, story, headline="Flood warning lifted", body="<p>Their text.</p>")
+
+    client.force_login(administrator)
+    response = conflict(
+        client, story, stale, headline="Flood warning ends", body="<p>My text.</p>"
+    )
+    page = response.content.decode()
+    table = page.split('class="edit-conflict__table"')[1].split("</table>")[0]
+    assert "Theirs (saved by Editor at" in table
+    # Their saved headline and body beside mine, with mine's differences marked.
+    assert theirs_cell("Flood warning lifted") in table
+    assert "Flood warning <del>lifted</del><ins>ends</ins>" in table
+    assert theirs_cell("Their text.") in table
+    assert "<del>Their</del><ins>My</ins> text." in table
+    assert "The same as theirs." in table  # the standfirst nobody changed
+    # What I typed is still in the form, to merge and save again.
+    assert 'value="Flood warning ends"' in page
+    assert "&lt;p&gt;My text.&lt;/p&gt;</textarea>" in page
+    story.refresh_from_db()
+    assert story.headline == "Flood warning lifted"
+
+
+def test_saving_again_without_the_box_is_refused_again(client, editor, administrator):
+    story = make_article(headline="Bus fares")
+    stale = edit_form(story) | publish_fields(story.published_at)
+    client.force_login(editor)
+    save(client, story, headline="Bus fares rise")
+
+    client.force_login(administrator)
+    refused = conflict(client, story, stale, headline="Bus fares fall")
+    again = conflict(client, story, stale, headline="Bus fares fall")
+    assert "your changes were not saved" in refused.content.decode()
+    assert "your changes were not saved" in again.content.decode()
+    story.refresh_from_db()
+    assert story.headline == "Bus fares rise"
+
+
+def test_saving_mine_over_theirs_replaces_the_version_shown(
+    client, editor, administrator
+):
+    story = make_article(headline="Train strike")
+    stale = edit_form(story) | publish_fields(story.published_at)
+    client.force_login(editor)
+    save(client, story, headline="Train strike called off")
+
+    client.force_login(administrator)
+    refused = conflict(client, story, stale, headline="Train strike goes on")
+    box = refused.content.decode().split('name="overwrite_modified_at" value="')[1]
+    shown = box.split('"')[0]
+    assert shown == token(story)
+    response = conflict(
+        client,
+        story,
+        stale,
+        headline="Train strike goes on",
+        overwrite_modified_at=shown,
+        _continue="1",
+    )
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.headline == "Train strike goes on"
+
+
+def test_saving_mine_over_a_version_not_shown_is_refused(client, editor, administrator):
+    story = make_article(headline="Power cuts")
+    stale = edit_form(story) | publish_fields(story.published_at)
+    client.force_login(editor)
+    save(client, story, headline="Power cuts end")
+    shown = token(story)
+    # A third save after the refused form showed "Power cuts end".
+    save(client, story, headline="Power cuts end tonight")
+
+    client.force_login(administrator)
+    response = conflict(
+        client, story, stale, headline="Power cuts go on", overwrite_modified_at=shown
+    )
+    page = response.content.decode()
+    assert "your changes were not saved" in page
+    assert theirs_cell("Power cuts end tonight") in page
+    story.refresh_from_db()
+    assert story.headline == "Power cuts end tonight"
+
+
+def test_the_choice_to_save_mine_holds_when_the_save_is_refused_for_another_reason(
+    client, editor, administrator
+):
+    story = make_article(headline="Heat wave")
+    stale = edit_form(story) | publish_fields(story.published_at)
+    client.force_login(editor)
+    save(client, story, headline="Heat wave eases")
+    shown = token(story)
+
+    client.force_login(administrator)
+    refused = conflict(client, story, stale, headline="", overwrite_modified_at=shown)
+    assert refused.status_code == 200
+    assert "your changes were not saved" not in refused.content.decode()
+    form = refused.context["adminform"].form
+    assert form["loaded_modified_at"].value() == shown
+    data = stale | {"headline": "Heat wave returns", "loaded_modified_at": shown}
+    assert client.post(change_url(story), data).status_code == 302
+    story.refresh_from_db()
+    assert story.headline == "Heat wave returns"
+
+
+# Unsaved typing kept in the browser (static/js/story-autosave.js): the
+# server says where to keep it and when it is saved.
+
+
+def test_story_form_names_where_the_browser_keeps_typing(editor_client, editor):
+    story = make_article()
+    page = editor_client.get(change_url(story)).content.decode()
+    assert f'data-draft-key="story-draft.{editor.pk}.{story.pk}"' in page
+    assert 'data-time-zone="Asia/Karachi"' in page
+    assert "js/story-autosave.js" in page
+    add = editor_client.get(reverse("admin:articles_article_add")).content.decode()
+    assert f'data-draft-key="story-draft.{editor.pk}.new"' in add
+
+
+def test_a_good_save_says_the_kept_typing_is_saved(editor_client, editor):
+    story = make_article()
+    response = save(editor_client, story, headline="Saved headline")
+    assert response.status_code == 302
+    cookie = response.cookies["story_draft_saved"]
+    assert cookie.value == f"story-draft.{editor.pk}.{story.pk}"
+    assert cookie["max-age"] == 120
+
+
+def test_a_new_story_saved_says_the_typing_for_a_new_story_is_saved(
+    editor_client, editor
+):
+    response = editor_client.post(
+        reverse("admin:articles_article_add"), story_form(make_section())
+    )
+    assert response.status_code == 302
+    assert response.cookies["story_draft_saved"].value == f"story-draft.{editor.pk}.new"
+
+
+def test_a_refused_save_keeps_the_typing(client, editor, administrator):
+    story = make_article()
+    stale = edit_form(story) | publish_fields(story.published_at)
+    client.force_login(editor)
+    save(client, story, headline="First")
+    client.force_login(administrator)
+    refused = conflict(client, story, stale, headline="Second")
+    assert refused.status_code == 200
+    assert "story_draft_saved" not in refused.cookies
+    empty = save(client, story, headline="")
+    assert empty.status_code == 200
+    assert "story_draft_saved" not in empty.cookies
 
 
 # Revisions
