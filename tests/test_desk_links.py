@@ -258,14 +258,24 @@ def put_caret(page, body, selector: str, offset: int = 0, at_end=False) -> None:
                 range.setStart(element.firstChild, offset);
                 range.collapse(true);
             }
+            const view = editor.editor.view;
+            window.caretWanted = view.posAtDOM(range.startContainer, range.startOffset);
             const selection = window.getSelection();
             selection.removeAllRanges();
             selection.addRange(range);
         }""",
         [selector, offset, at_end],
     )
-    # ProseMirror takes the DOM selection on its "selectionchange" event.
-    page.wait_for_timeout(200)
+    # ProseMirror takes the DOM selection on its "selectionchange" event,
+    # later when the machine is busy: wait until its own selection is there.
+    page.wait_for_function(
+        """() => {
+            const view = document.querySelector(
+                ".field-body [contenteditable=true]").editor.view;
+            const s = view.state.selection;
+            return s.empty && s.from === window.caretWanted;
+        }"""
+    )
 
 
 def write_linked_word(page, live_server) -> None:
