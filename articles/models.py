@@ -11,7 +11,7 @@ from django.core.validators import (
     MaxValueValidator,
     URLValidator,
 )
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
@@ -187,7 +187,10 @@ class Image(models.Model):
 class Author(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(
-        max_length=120, unique=True, help_text="Part of the author's page address."
+        max_length=120,
+        unique=True,
+        allow_unicode=True,
+        help_text="Part of the author's page address.",
     )
     bio = models.TextField(blank=True, help_text="A sentence or two about the author.")
     photo = models.ForeignKey(
@@ -256,9 +259,26 @@ class Article(models.Model):
         GALLERY = "gallery", "Photo gallery"
 
     headline = models.CharField(max_length=255)
+    language = models.CharField(
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language the story is written in. Urdu stories appear "
+        "on the Urdu pages (/ur/), English ones on the English pages.",
+    )
+    translation = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The same story in the other language. Readers get a link to "
+        "it, and the link is kept on both stories.",
+    )
     slug = models.SlugField(
         max_length=255,
         unique=True,
+        allow_unicode=True,
         help_text="Part of the story's address. Changing it later is safe: "
         "the old address redirects to the new one.",
     )
@@ -390,18 +410,20 @@ class Article(models.Model):
             # demoted by the front page without a word. Saving a story at a
             # held rank takes it (take_front_page_rank()). Scheduled stories
             # count, as the database cannot know when a time has come.
+            # Each language has its own front page, so its own ranks.
             models.UniqueConstraint(
-                fields=["front_page_rank"],
+                fields=["language", "front_page_rank"],
                 condition=Q(status="published", front_page_rank__isnull=False),
                 name="articles_article_unique_front_page_rank",
                 violation_error_message="Another published story already has "
-                "this front-page rank.",
+                "this front-page rank in this language.",
             ),
         ]
         indexes = [
             # Front page, latest lists and feeds: newest published stories. The id
             # breaks ties, as in newest_first(), so the index gives the order.
             models.Index(
+                "language",
                 F("published_at").desc(),
                 F("id").desc(),
                 condition=Q(status="published"),
@@ -409,6 +431,7 @@ class Article(models.Model):
             ),
             # Section pages and front-page section blocks.
             models.Index(
+                "language",
                 "section",
                 F("published_at").desc(),
                 F("id").desc(),
@@ -417,18 +440,21 @@ class Article(models.Model):
             ),
             # Breaking-news bar.
             models.Index(
+                "language",
                 F("published_at").desc(),
                 condition=Q(status="published", is_breaking=True),
                 name="articles_article_breaking_idx",
             ),
             # Front-page pins.
             models.Index(
+                "language",
                 "front_page_rank",
                 condition=Q(front_page_rank__isnull=False),
                 name="articles_article_pinned_idx",
             ),
             # Video page and video strip.
             models.Index(
+                "language",
                 "kind",
                 F("published_at").desc(),
                 F("id").desc(),
@@ -442,17 +468,45 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.body = sanitize(self.body)
-        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "translation" not in fields:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            # A translation link is kept on both stories: each story has at
+            # most one, so linking unlinks whatever either story had before.
+            # Saved one by one, so each unlinked story's pages are purged.
+            if self.translation_id:
+                self._unlink(translation_id=self.translation_id)
+            super().save(*args, **kwargs)
+            partner = self.translation
+            self._unlink(translation_id=self.pk, keep=self.translation_id)
+            if partner is not None and partner.translation_id != self.pk:
+                partner.translation = self
+                partner.save(update_fields=["translation", "modified_at"])
 
     def get_absolute_url(self) -> str:
         # Whatever page links to a story shows it: its key goes with the page.
         shows(f"s{self.pk}")
         return remembered_reverse("articles:article-detail", pk=self.pk, slug=self.slug)
 
+    def _unlink(self, translation_id: int, keep: int | None = None) -> None:
+        linked = Article.objects.filter(translation_id=translation_id)
+        for story in linked.exclude(pk__in=[self.pk, keep]):
+            story.translation = None
+            story.save(update_fields=["translation", "modified_at"])
+
     def clean(self) -> None:
         errors = {}
         if self.status == self.Status.PUBLISHED and not self.published_at:
             errors["published_at"] = "A published story needs a publication time."
+        if self.translation_id and self.translation_id == self.pk:
+            errors["translation"] = "A story cannot be its own translation."
+        elif self.translation and self.translation.language == self.language:
+            errors["translation"] = (
+                "A translation is in the other language: this story and "
+                f"“{self.translation}” are both in {self.get_language_display()}."
+            )
         if self.video_url and not video_embed_url(self.video_url):
             errors["video_url"] = (
                 "Only YouTube and Vimeo video page addresses can be embedded."
@@ -477,7 +531,11 @@ class Article(models.Model):
             return []
         holders = list(
             Article.objects.select_for_update()
-            .filter(status=self.Status.PUBLISHED, front_page_rank=self.front_page_rank)
+            .filter(
+                status=self.Status.PUBLISHED,
+                language=self.language,
+                front_page_rank=self.front_page_rank,
+            )
             .exclude(pk=self.pk)
         )
         for holder in holders:

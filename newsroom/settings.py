@@ -439,6 +439,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# English pages keep their addresses; Urdu pages live under /ur/. Each
+# language's name is written in that language, as the language switch shows it.
+LANGUAGES = [("en", "English"), ("ur", "اردو")]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Karachi")
 USE_I18N = True
 USE_TZ = True
