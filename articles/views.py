@@ -2,11 +2,11 @@ import logging
 import re
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language, override
@@ -20,7 +20,7 @@ from . import cards, frontpage, mostread, seo
 from . import search as text_search
 from .context_processors import navigation
 from .forms import SearchForm
-from .models import Article, Author, Region, Section
+from .models import Article, Author, Region, Section, remembered_reverse
 from .pagecache import public_page, shows, shows_only
 from .querysets import load_parts, most_read_stories
 from .roles import stories_for
@@ -295,11 +295,23 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
 @require_safe
 @public_page
 def robots_txt(request: HttpRequest) -> HttpResponse:
+    # One robots.txt for the site, at its root: each language's sitemaps.
+    languages = [code for code, _ in settings.LANGUAGES]
     context = {
-        "sitemap_url": request.build_absolute_uri(reverse("articles:sitemap-index")),
-        "news_sitemap_url": request.build_absolute_uri(
-            reverse("articles:sitemap-section", kwargs={"section": "news"})
-        ),
+        "sitemap_urls": [
+            request.build_absolute_uri(address)
+            for language in languages
+            for address in (
+                remembered_reverse("articles:sitemap-index", language),
+                remembered_reverse(
+                    "articles:sitemap-section", language, section="news"
+                ),
+            )
+        ],
+        "prefixes": [
+            remembered_reverse("articles:front-page", language)
+            for language in languages
+        ],
     }
     return render(
         request, "robots.txt", context, content_type="text/plain; charset=utf-8"

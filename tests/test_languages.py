@@ -357,3 +357,20 @@ def test_an_urdu_storys_preview_is_in_urdu_and_never_public(editor_client):
     assert html_tag(response) == '<html lang="ur" dir="rtl">'
     assert "private" in response["Cache-Control"]
     assert Client().get(f"/ur/preview/{story.pk}/").status_code == 404
+
+
+def test_robots_txt_names_both_languages_sitemaps(client):
+    lines = client.get("/robots.txt").content.decode().splitlines()
+    assert lines == [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "Disallow: /preview/",
+        "Disallow: /ur/search/",
+        "Disallow: /ur/preview/",
+        "",
+        "Sitemap: http://testserver/sitemap.xml",
+        "Sitemap: http://testserver/sitemap-news.xml",
+        "Sitemap: http://testserver/ur/sitemap.xml",
+        "Sitemap: http://testserver/ur/sitemap-news.xml",
+    ]
