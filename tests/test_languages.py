@@ -25,9 +25,10 @@ ENGLISH_HEADLINE = "Rain in Lahore"
 
 
 @pytest.fixture
-def stories():
+def stories(django_capture_on_commit_callbacks):
     """An English and an Urdu story in the same section, region, tag and
-    byline; both videos, so the video pages list them too."""
+    byline; both videos, so the video pages list them too. Indexed for
+    search as on commit (PostgreSQL)."""
     section = make_section(slug="national")
     region = make_region(slug="punjab")
     author = make_author(name="Amina Khan", slug="amina-khan")
@@ -39,10 +40,13 @@ def stories():
         "kind": Article.Kind.VIDEO,
         "video_url": "https://youtu.be/abcdefghijk",
     }
-    english = make_article(headline=ENGLISH_HEADLINE, slug="rain-in-lahore", **common)
-    urdu = make_article(
-        headline=URDU_HEADLINE, slug="لاہور-میں-بارش", language="ur", **common
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        english = make_article(
+            headline=ENGLISH_HEADLINE, slug="rain-in-lahore", **common
+        )
+        urdu = make_article(
+            headline=URDU_HEADLINE, slug="لاہور-میں-بارش", language="ur", **common
+        )
     return english, urdu
 
 
