@@ -378,3 +378,18 @@ def test_robots_txt_names_both_languages_sitemaps(client):
         "Sitemap: http://testserver/ur/sitemap.xml",
         "Sitemap: http://testserver/ur/sitemap-news.xml",
     ]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/ur/news/1/%FF/",
+        "/ur/tag/%D8/",
+        "/ur/author/%00/",
+        "/ur/section/nowhere/",
+        "/ur-pk/",
+        "/ur/news/99999999999999999999/x/",
+    ],
+)
+def test_odd_urdu_addresses_are_answered_without_a_server_error(client, address):
+    assert client.get(address).status_code in (400, 404)
