@@ -23,6 +23,7 @@ urlpatterns = [
     path(f"{settings.ADMIN_URL}account/passkeys/", include("accounts.webauthn")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("articles.urls")),
+    path("", include("live.urls")),
 ]
 
 
