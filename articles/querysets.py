@@ -116,7 +116,7 @@ class ArticleQuerySet(models.QuerySet):
     def for_feed(self) -> "ArticleQuerySet":
         """A feed item: the story without its body, with section, lead image
         and source, plus ordered bylines and tags, in three queries whatever
-        the number of stories."""
+        the number of stories (and one per live story for its updates)."""
         from .models import Byline
 
         return (
@@ -131,6 +131,7 @@ class ArticleQuerySet(models.QuerySet):
                 ),
                 "tags",
             )
+            .annotate(has_live_coverage=has_live_coverage())
         )
 
     def for_detail(self) -> "ArticleQuerySet":

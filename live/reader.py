@@ -5,11 +5,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from articles import seo
 from articles.models import Article
 
 from .models import LiveCoverage, LiveUpdate
+
+# A live story's feed item lists its newest updates, this many.
+FEED_UPDATES = 5
 
 
 @dataclass
@@ -74,3 +79,22 @@ def update_headline(update: LiveUpdate) -> str:
     """The update's first words, as a headline for search engines."""
     words = update.plain_text.split()
     return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+
+
+def feed_description(article: Article) -> str:
+    """A live story's feed item: its standfirst and its newest updates, as
+    HTML. One query."""
+    updates = (
+        LiveUpdate.objects.filter(article=article.pk)
+        .published()
+        .order_by("-published_at", "-pk")[:FEED_UPDATES]
+    )
+    items = format_html_join(
+        "",
+        "<li>{}: {}</li>",
+        (
+            (localtime(update.published_at).strftime("%H:%M"), update.plain_text)
+            for update in updates
+        ),
+    )
+    return format_html("<p>{}</p><ul>{}</ul>", article.standfirst, items)

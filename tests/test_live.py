@@ -321,3 +321,28 @@ def test_demo_has_a_live_story_marked_live_on_the_front_page(demo_media):
     )
     front = Client().get("/").text
     assert 'label--live">Live<' in card_of(front, story.headline)
+
+
+def test_a_live_storys_feed_item_lists_its_published_updates():
+    import xml.etree.ElementTree as ET
+
+    story = live_story()
+    quiet = make_article(headline="Quiet story")
+    publish(story, "Feed marker FDM")
+    LiveUpdate.objects.create(article=story, text="Draft feed marker DFM")
+    root = ET.fromstring(Client().get("/feed/").content)
+    descriptions = {
+        item.findtext("title"): item.findtext("description")
+        for item in root.findall("./channel/item")
+    }
+    assert "<li>" in descriptions["Floods in Sindh"]
+    assert "Feed marker FDM" in descriptions["Floods in Sindh"]
+    assert "Draft feed marker DFM" not in descriptions["Floods in Sindh"]
+    assert descriptions[quiet.headline] == quiet.standfirst
+
+    publish(story, "Second feed marker SFM")
+    root = ET.fromstring(Client().get("/feed/").content)
+    assert any(
+        "Second feed marker SFM" in item.findtext("description")
+        for item in root.findall("./channel/item")
+    )
