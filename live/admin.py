@@ -17,9 +17,15 @@ from django.utils import timezone
 from reversion.admin import VersionAdmin
 
 from articles.models import Article
-from articles.roles import may_publish
+from articles.roles import may_publish, stories_for
 
 from .models import LiveCoverage, LiveUpdate
+
+
+def row_id(text: str) -> int | None:
+    """A row id from a query or form parameter; None (no row) for anything
+    that is not one, too large numbers included."""
+    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 class PostUpdateForm(forms.ModelForm):
@@ -79,9 +85,9 @@ class LiveUpdateAdmin(VersionAdmin):
         """The story's live page, and its buttons (POST)."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        if not story.isdigit():
-            raise Http404("No such story.")
-        article = Article.objects.filter(pk=int(story)).first()
+        # The stories the user may open (writers: their own and published).
+        stories = stories_for(request.user, Article.objects.all())
+        article = stories.filter(pk=row_id(story)).first()
         if article is None:
             raise Http404("No such story.")
         address = f"{reverse('admin:live_liveupdate_changelist')}?story={article.pk}"
@@ -139,9 +145,7 @@ class LiveUpdateAdmin(VersionAdmin):
     def publish(self, request: HttpRequest, article: Article, pk: str) -> None:
         if not may_publish(request.user):
             raise PermissionDenied
-        update = LiveUpdate.objects.filter(
-            article=article, pk=int(pk) if pk.isdigit() else None
-        ).first()
+        update = LiveUpdate.objects.filter(article=article, pk=row_id(pk)).first()
         if update is None:
             raise Http404("No such update.")
         update.status = LiveUpdate.Status.PUBLISHED

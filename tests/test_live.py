@@ -346,3 +346,71 @@ def test_a_live_storys_feed_item_lists_its_published_updates():
         "Second feed marker SFM" in item.findtext("description")
         for item in root.findall("./channel/item")
     )
+
+
+@pytest.mark.parametrize("story", ["abc", "", "-1", "99999999999999999999999", "１２"])
+def test_hostile_story_parameters_are_refused(editor_client, story):
+    # 400 from the hostile-input guard for absurd numbers, 404 otherwise.
+    response = editor_client.get(LIVE_ADMIN, {"story": story})
+    assert response.status_code in (400, 404)
+
+
+def test_hostile_publish_parameter_is_404_and_changes_nothing(editor_client):
+    story = live_story()
+    draft = LiveUpdate.objects.create(article=story, text="Draft")
+    for value in ("abc", "99999999999999999999999", str(draft.pk + 1000)):
+        response = editor_client.post(
+            f"{LIVE_ADMIN}?story={story.pk}", {"publish": value}
+        )
+        assert response.status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == LiveUpdate.Status.DRAFT
+
+
+def test_writer_cannot_open_the_live_page_of_another_writers_draft(
+    client, writer, other_writer
+):
+    theirs = make_article(status="draft", created_by=other_writer)
+    mine = make_article(status="draft", created_by=writer)
+    client.force_login(writer)
+    assert client.get(f"{LIVE_ADMIN}?story={theirs.pk}").status_code == 404
+    assert client.get(f"{LIVE_ADMIN}?story={mine.pk}").status_code == 200
+
+
+def test_readers_cannot_open_the_live_page():
+    story = live_story()
+    response = Client().get(f"{LIVE_ADMIN}?story={story.pk}")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_front_page_query_count_does_not_grow_with_live_stories(
+    client, django_assert_max_num_queries, count
+):
+    for _ in range(count):
+        live_story()
+    # The same 8 queries as without live stories (test_front_page.py): the
+    # "Live" label is a subquery of the stories' queries.
+    with django_assert_max_num_queries(8):
+        page = client.get("/").text
+    assert page.count('label--live">Live<') >= 3
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_live_story_page_query_count_is_fixed(
+    client, django_assert_max_num_queries, settings, count
+):
+    story = live_story()
+    image = make_image()
+    for n in range(count):
+        publish(story, f"Update {n}", image=image)
+    client.get(story.get_absolute_url())
+    settings.PAGE_CACHE_SECONDS = 0
+    # The story with its coverage, its bylines, regions and tags, and its
+    # updates with their pictures.
+    with django_assert_max_num_queries(3):
+        page = client.get(story.get_absolute_url()).text
+    assert page.count("data-update=") == count
+    with django_assert_max_num_queries(2):
+        assert client.get(fragment_url(story)).text.count("data-update=") == count
