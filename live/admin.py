@@ -69,6 +69,12 @@ class LiveUpdateAdmin(VersionAdmin):
             return allowed
         return allowed and obj.status == LiveUpdate.Status.DRAFT
 
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "article":
+            # Writers add updates to the stories they may open.
+            kwargs["queryset"] = stories_for(request.user, Article.objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj: LiveUpdate, form, change: bool) -> None:
         if not change:
             obj.created_by = request.user

@@ -414,3 +414,16 @@ def test_live_story_page_query_count_is_fixed(
     assert page.count("data-update=") == count
     with django_assert_max_num_queries(2):
         assert client.get(fragment_url(story)).text.count("data-update=") == count
+
+
+def test_writer_cannot_add_an_update_to_another_writers_draft(
+    client, writer, other_writer
+):
+    theirs = make_article(status="draft", created_by=other_writer)
+    client.force_login(writer)
+    response = client.post(
+        f"{LIVE_ADMIN}add/", {"article": theirs.pk, "text": "Sneaked in"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert not LiveUpdate.objects.exists()
