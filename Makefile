@@ -48,12 +48,12 @@ test: $(BIN)/.installed chromium ## Run the whole test suite (SQLite, or DATABAS
 lint: $(BIN)/.installed ## ruff and djhtml checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/djhtml --check templates articles/templates accounts/templates
+	$(BIN)/djhtml --check templates articles/templates accounts/templates live/templates
 
 format: $(BIN)/.installed ## Format Python and templates
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/djhtml templates articles/templates accounts/templates
+	$(BIN)/djhtml templates articles/templates accounts/templates live/templates
 
 check: $(BIN)/.installed ## Migrations up to date and deploy checks clean
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run

@@ -94,6 +94,7 @@ def card_key(story, options: dict, sections: dict) -> tuple:
         section and (section.name, section.slug),
         story.lead_image_id,
         story.image_modified_at,
+        story.has_live_coverage,
         *sorted(options.items()),
     )
 

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from taggit.models import Tag
 
+from live.reader import feed_description
+
 from .images import rendition_for
 from .models import Article, Author, Region, Section
 from .pagecache import shows
@@ -91,6 +93,8 @@ class StoryFeed(Feed):
         return item.headline
 
     def item_description(self, item: Article) -> str:
+        if item.has_live_coverage:
+            return feed_description(item)
         return item.standfirst
 
     def item_guid(self, item: Article) -> str:

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
+from live.reader import live_blog_data, live_coverage
+
 from .html import safe_url
 from .models import remembered_reverse
 from .seo import alternates, canonical_url, language_switch
@@ -63,6 +65,8 @@ def environment(**options) -> Environment:
         alternates=alternates,
         language_switch=language_switch,
     )
+    # A live story's updates (live/reader.py), for live/includes/coverage.html.
+    env.globals.update(live_coverage=live_coverage, live_blog_data=live_blog_data)
     env.filters.update(
         date=date,
         iso=articles_tags.iso,

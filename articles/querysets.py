@@ -5,7 +5,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
-from django.db.models import F, Prefetch, Q, Value, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -64,6 +72,15 @@ def is_published(prefix: str = "") -> models.Q:
     )
 
 
+def has_live_coverage() -> Exists:
+    """Whether a story has live coverage that has not ended (live/): its
+    cards say "Live"."""
+    from live.models import LiveCoverage
+
+    live = LiveCoverage.objects.filter(article=OuterRef("pk"), ended_at=None)
+    return Exists(live)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
         """Stories readers may see (see is_published())."""
@@ -80,7 +97,11 @@ class ArticleQuerySet(models.QuerySet):
     def for_listing(self) -> "ArticleQuerySet":
         """What a story card needs (section, lead image) in the same query,
         and nothing more: no body, no editorial fields."""
-        return self.select_related("section", "lead_image").only(*CARD_FIELDS)
+        return (
+            self.select_related("section", "lead_image")
+            .only(*CARD_FIELDS)
+            .annotate(has_live_coverage=has_live_coverage())
+        )
 
     def for_cards(self) -> "ArticleQuerySet":
         """Stories whose cards are rendered once and kept (see cards.py):
@@ -96,12 +117,15 @@ class ArticleQuerySet(models.QuerySet):
             "modified_at",
             "section",
             "lead_image",
-        ).annotate(image_modified_at=F("lead_image__modified_at"))
+        ).annotate(
+            image_modified_at=F("lead_image__modified_at"),
+            has_live_coverage=has_live_coverage(),
+        )
 
     def for_feed(self) -> "ArticleQuerySet":
         """A feed item: the story without its body, with section, lead image
         and source, plus ordered bylines and tags, in three queries whatever
-        the number of stories."""
+        the number of stories (and one per live story for its updates)."""
         from .models import Byline
 
         return (
@@ -116,14 +140,15 @@ class ArticleQuerySet(models.QuerySet):
                 ),
                 "tags",
             )
+            .annotate(has_live_coverage=has_live_coverage())
         )
 
     def for_detail(self) -> "ArticleQuerySet":
         """The story as its page shows it, with its section, source and lead
         image, in one query; load_parts() adds the rest."""
-        return self.select_related("section", "source", "lead_image").defer(
-            "search_vector"
-        )
+        return self.select_related(
+            "section", "source", "lead_image", "live_coverage"
+        ).defer("search_vector")
 
     def most_read(self, hours: int) -> "ArticleQuerySet":
         """Stories by their views in the last `hours`, most first, from the

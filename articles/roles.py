@@ -41,6 +41,14 @@ WRITER_PERMISSIONS = [
         for action in ("add", "change", "delete", "view")
     ),
 ]
+# Writers draft live updates (live/); editors publish and delete them and
+# start and end the coverage.
+WRITER_LIVE_PERMISSIONS = [
+    "add_liveupdate",
+    "change_liveupdate",
+    "view_liveupdate",
+    "view_livecoverage",
+]
 
 
 def setup_roles(apps=global_apps) -> None:
@@ -63,11 +71,16 @@ def setup_roles(apps=global_apps) -> None:
             raise LookupError(f"Missing permissions for the {WRITER} role.")
         return found
 
+    # The live app's permissions do not exist yet while articles' own
+    # migrations run: they are added by live's migration 0002_roles.
+    live = Permission.objects.filter(
+        content_type__app_label="live", codename__in=WRITER_LIVE_PERMISSIONS
+    )
     roles = {
-        WRITER: named(WRITER_PERMISSIONS),
+        WRITER: named(WRITER_PERMISSIONS) + list(live),
         EDITOR: list(
             Permission.objects.filter(
-                content_type__app_label__in=["articles", "taggit"]
+                content_type__app_label__in=["articles", "taggit", "live"]
             )
         ),
         ADMINISTRATOR: list(Permission.objects.all()),

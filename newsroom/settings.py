@@ -143,6 +143,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "articles",
+    # Live coverage of developing stories.
+    "live",
     # Sign-in throttling and lockout (accounts/lockout.py).
     "axes",
 ]
@@ -635,6 +637,11 @@ PUBLIC_PAGE_EDGE_MAX_AGE = env_int("PUBLIC_PAGE_EDGE_MAX_AGE", 4 * 3600)
 # How long a rendered page may be kept in the app's own page cache; 0 turns
 # the page cache off. A change purges the pages that show it at once.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600)
+# How often a live story's open page asks for new updates (live/), and how
+# long the small list it fetches may be kept by browsers and proxies
+# (a new update purges it at once from the page cache and the edge).
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 15)
+LIVE_UPDATES_MAX_AGE = env_int("LIVE_UPDATES_MAX_AGE", 10)
 # How often each worker reads the purges other workers, app servers and
 # management commands have made (one small query), in seconds; edge purges
 # wait this long, so it is most of the time an edit takes to reach readers.

@@ -25,7 +25,11 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     # Readers' pages: English ones at their addresses, Urdu ones under /ur/;
     # the language comes from the address alone (newsroom/languages.py).
-    *i18n_patterns(path("", include("articles.urls")), prefix_default_language=False),
+    *i18n_patterns(
+        path("", include("articles.urls")),
+        path("", include("live.urls")),
+        prefix_default_language=False,
+    ),
 ]
 
 

@@ -36,6 +36,7 @@ from articles.models import (
     SeeAlsoLink,
     Source,
 )
+from live.models import LiveCoverage, LiveUpdate
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "demo" / "stories.toml"
 PICTURE_SIZE = (1280, 720)
@@ -221,6 +222,32 @@ def load_story(
     return article, created
 
 
+def load_live(story: dict, article: Article, now: datetime, rows: dict) -> None:
+    """The live coverage of a demo story and its updates, made afresh."""
+    live = story.get("live")
+    if live is None:
+        return
+    LiveCoverage.objects.update_or_create(
+        article=article,
+        defaults={
+            "started_at": now + parse_offset(live["started"]),
+            "ended_at": now + parse_offset(live["ended"]) if "ended" in live else None,
+        },
+    )
+    article.live_updates.all().delete()
+    for update in story.get("update", []):
+        picture = update.get("picture")
+        LiveUpdate.objects.create(
+            article=article,
+            text=update["text"].strip(),
+            is_key_point=update.get("key_point", False),
+            image=pick(rows["picture"], picture, "picture") if picture else None,
+            embed_url=update.get("embed_url", ""),
+            status=LiveUpdate.Status.PUBLISHED,
+            published_at=now + parse_offset(update["published"]),
+        )
+
+
 def load_links(story: dict, articles: dict[str, Article]) -> None:
     """Add the “read more” and “See also” links of one demo story."""
     article = articles[story["slug"]]
@@ -294,6 +321,7 @@ class Command(BaseCommand):
         for story in data["story"]:
             with reported(f"story {story.get('slug')}"):
                 articles[story["slug"]], new = load_story(story, data, now, rows)
+                load_live(story, articles[story["slug"]], now, rows)
                 created += new
         # Links may point at any story, so they go in once all are there.
         ReadMoreLink.objects.filter(article__in=articles.values()).delete()
