@@ -20,7 +20,7 @@ def live_updates(request: HttpRequest, pk: int) -> HttpResponse:
     article = (
         Article.objects.published()
         .select_related("live_coverage")
-        .only("slug", "live_coverage")
+        .only("slug", "language", "live_coverage")
         .filter(pk=pk)
         .first()
     )
