@@ -617,6 +617,13 @@ class SearchForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    # A search finds stories in the page's language; ?lang=all finds them in
+    # every language (English and Urdu).
+    lang = forms.ChoiceField(
+        label="Languages",
+        choices=[("", "This language"), ("all", "All languages")],
+        required=False,
+    )
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -215,12 +216,16 @@ def search(request: HttpRequest) -> HttpResponse:
     else:
         query = form.cleaned_data["q"].strip()
         stories = filter_stories(Article.objects.published(), form.cleaned_data)
-        page = Paginator(stories.search(query).for_listing(), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        # The page's language; "All languages" (?lang=all) adds the others.
+        languages = {
+            "language": get_language(),
+            "every_language": form.cleaned_data["lang"] == "all",
+        }
+        matches = stories.search(query, **languages).for_listing()
+        page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
         if page.paginator.count == 0:
             # Nothing matched as typed: offer headlines with similar words.
-            similar = stories.search_similar(query).for_listing()
+            similar = stories.search_similar(query, **languages).for_listing()
             page = Paginator(similar, PAGE_SIZE).get_page(request.GET.get("page"))
             context["similar"] = page.paginator.count > 0
         page.object_list = text_search.highlight(page.object_list, query)
