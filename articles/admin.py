@@ -271,7 +271,8 @@ class KeepsRelatedRecords:
 
 class RankListFormSet(BaseModelFormSet):
     """The story list's rank boxes: one save may not give two published
-    stories the same rank (which of them would keep it?)."""
+    stories in the same language the same rank (which of them would keep
+    it?). Each language has its own front page."""
 
     def clean(self) -> None:
         super().clean()
@@ -280,12 +281,13 @@ class RankListFormSet(BaseModelFormSet):
             rank = form.cleaned_data.get("front_page_rank")
             if rank is None or form.instance.status != Article.Status.PUBLISHED:
                 continue
-            if rank in holders:
+            place = (form.instance.language, rank)
+            if place in holders:
                 raise ValidationError(
-                    f"“{holders[rank]}” and “{form.instance}” cannot both be at "
+                    f"“{holders[place]}” and “{form.instance}” cannot both be at "
                     f"{rank} on the front page: give one of them another rank."
                 )
-            holders[rank] = form.instance
+            holders[place] = form.instance
 
 
 def fields_with_errors(context: dict) -> list[str]:

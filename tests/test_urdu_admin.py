@@ -8,10 +8,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
 
 from .factories import make_article, make_section
+from .test_desk import rank_formset
 from .test_story_form import field_errors
 from .test_workflow import edit_form
 
@@ -170,3 +172,46 @@ def test_the_story_list_has_a_language_column_and_filter(editor_client):
     assert "لاہور میں سیلاب" in page
     assert "Floods in Lahore" not in page
     assert 'href="?language__exact=ur"' in page
+
+
+def test_the_story_list_gives_rank_1_to_an_english_and_an_urdu_story(editor_client):
+    english = make_article(headline="Floods in Lahore")
+    urdu = make_article(language="ur", headline="لاہور میں سیلاب", slug="lahore-sailab")
+    response = editor_client.post(
+        CHANGELIST, rank_formset([(english, "1"), (urdu, "1")]), follow=True
+    )
+    page = response.content.decode()
+    assert "cannot both be at 1" not in page
+    assert "no longer pinned" not in page
+    english.refresh_from_db()
+    urdu.refresh_from_db()
+    assert (english.front_page_rank, urdu.front_page_rank) == (1, 1)
+    # Two Urdu stories at one rank are still refused.
+    other = make_article(
+        language="ur", headline="کراچی میں بارش", slug="karachi-barish"
+    )
+    response = editor_client.post(CHANGELIST, rank_formset([(urdu, "2"), (other, "2")]))
+    assert "cannot both be at 2 on the front page" in response.content.decode()
+
+
+def test_editing_an_urdu_story_at_a_rank_leaves_the_english_holder_pinned(
+    editor_client,
+):
+    english = make_article(headline="Floods in Lahore", front_page_rank=1)
+    urdu = draft(language="ur", headline="لاہور میں سیلاب", slug="lahore-sailab")
+    now = timezone.localtime()
+    published = edit_form(
+        urdu,
+        status="published",
+        published_at_0=now.strftime("%Y-%m-%d"),
+        published_at_1=now.strftime("%H:%M:%S"),
+        front_page_rank="1",
+    )
+    response = editor_client.post(change_url(urdu), published, follow=True)
+    assert response.status_code == 200
+    assert "was changed successfully" in response.content.decode()
+    assert "no longer pinned" not in response.content.decode()
+    english.refresh_from_db()
+    urdu.refresh_from_db()
+    assert (english.front_page_rank, urdu.front_page_rank) == (1, 1)
+    assert urdu.status == Article.Status.PUBLISHED
