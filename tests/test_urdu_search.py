@@ -3,9 +3,12 @@ words are indexed as written ('simple' on PostgreSQL, no English stemmer),
 typos are forgiven by trigrams on PostgreSQL, and the SQLite fallback finds
 Urdu words. An English search leaves Urdu stories out unless ?lang=all.
 
-Routing for /ur/search/ comes with the Urdu pages; until then the Urdu page
-language is tested on the query the view makes, `search(query, "ur")`.
+The view searches in the page's language, get_language(): /ur/search/ is
+Urdu. Until its route exists, the Urdu page is the search view with Urdu as
+the active language.
 """
+
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -149,3 +152,14 @@ def test_postgresql_urdu_highlight(stories):
 
     (story,) = highlight(Article.objects.published().search("سیلاب", "ur"), "سیلاب")
     assert "<mark>سیلاب</mark>" in story.headline_html
+
+
+def test_the_urdu_search_page_finds_urdu_stories(client, stories):
+    with mock.patch("articles.views.get_language", return_value="ur"):
+        response = client.get(SEARCH, {"q": "سیلاب"})
+        assert headlines(response) == ["لاہور میں سیلاب سے ہزاروں خاندان متاثر"]
+        assert "<mark>سیلاب</mark>" in response.content.decode()
+        # The English story with "Floods" is not among the Urdu results.
+        assert headlines(client.get(SEARCH, {"q": "floods"})) == []
+        everything = client.get(SEARCH, {"q": "floods", "lang": "all"})
+        assert headlines(everything) == ["Floods in Lahore after the elections"]
