@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Literal
 
 import reversion
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
@@ -36,6 +37,9 @@ from .history import field_changes, related_changes
 from .link_targets import (
     LinkTargetInline,
     StoryAutocompleteJsonView,
+    TranslationAutocompleteJsonView,
+    TranslationAutocompleteSelect,
+    TranslationChoiceField,
     warn_about_hidden_links,
 )
 from .models import (
@@ -267,7 +271,8 @@ class KeepsRelatedRecords:
 
 class RankListFormSet(BaseModelFormSet):
     """The story list's rank boxes: one save may not give two published
-    stories the same rank (which of them would keep it?)."""
+    stories in the same language the same rank (which of them would keep
+    it?). Each language has its own front page."""
 
     def clean(self) -> None:
         super().clean()
@@ -276,12 +281,13 @@ class RankListFormSet(BaseModelFormSet):
             rank = form.cleaned_data.get("front_page_rank")
             if rank is None or form.instance.status != Article.Status.PUBLISHED:
                 continue
-            if rank in holders:
+            place = (form.instance.language, rank)
+            if place in holders:
                 raise ValidationError(
-                    f"“{holders[rank]}” and “{form.instance}” cannot both be at "
+                    f"“{holders[place]}” and “{form.instance}” cannot both be at "
                     f"{rank} on the front page: give one of them another rank."
                 )
-            holders[rank] = form.instance
+            holders[place] = form.instance
 
 
 def fields_with_errors(context: dict) -> list[str]:
@@ -415,6 +421,7 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
     action_form = ArticleActionForm
     list_display = [
         "headline",
+        "language",
         "state",
         "section",
         "when",
@@ -428,6 +435,7 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
         "status",
         PublicationFilter,
         FrontPageFilter,
+        "language",
         "kind",
         "section",
         "regions",
@@ -519,7 +527,13 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
             (
                 "Story",
                 {
-                    "fields": ["headline", "standfirst", "body"],
+                    "fields": [
+                        "language",
+                        "headline",
+                        "standfirst",
+                        "body",
+                        "translation",
+                    ],
                     "classes": ["story-writing"],
                 },
             ),
@@ -583,6 +597,20 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
                 },
             ),
         ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "translation":
+            # ArticleAdminForm tells the picker the story's language.
+            kwargs["widget"] = TranslationAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+            kwargs["form_class"] = TranslationChoiceField
+            kwargs["help_text"] = (
+                "The same story in the other language: type a word of its "
+                "headline. Saving links the two stories both ways; a story "
+                "linked to either of them before is unlinked."
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changelist_instance(self, request: HttpRequest):
         changelist = super().get_changelist_instance(request)
@@ -694,7 +722,9 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
         except ValueError:
             return None
         holders = Article.objects.filter(
-            status=Article.Status.PUBLISHED, front_page_rank=rank
+            status=Article.Status.PUBLISHED,
+            language=request.POST.get("language", settings.LANGUAGE_CODE),
+            front_page_rank=rank,
         )
         if object_id:
             holders = holders.exclude(pk=unquote(object_id))
@@ -890,6 +920,14 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
                     StoryAutocompleteJsonView.as_view(admin_site=self.admin_site)
                 ),
                 name="articles_article_link_autocomplete",
+            ),
+            # The translation picker's search: stories in the other language.
+            path(
+                "translation-autocomplete/",
+                self.admin_site.admin_view(
+                    TranslationAutocompleteJsonView.as_view(admin_site=self.admin_site)
+                ),
+                name="articles_article_translation_autocomplete",
             ),
             *super().get_urls(),
         ]

@@ -1,6 +1,8 @@
+import json
 from datetime import UTC, date, datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import (
@@ -14,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language_info
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from reversion.models import Version
@@ -27,6 +30,10 @@ from .models import Article, Image, Region, Section
 from .roles import EDITOR_ONLY_FIELDS, WRITER_STATUSES, may_publish
 from .search import MAX_QUERY_LENGTH
 from .uploads import check_mp4_upload, clean_image_upload
+
+# The story form's fields written in the story's language: shown in its
+# direction (right to left for Urdu).
+WRITTEN_IN_LANGUAGE = ["headline", "standfirst", "slug", "body"]
 
 # What the body editor offers. html.ALLOWED_TAGS must allow everything these
 # produce (a test checks it); sanitize() runs on whatever the browser sends.
@@ -317,6 +324,8 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
                 "data-draft-key": draft_key(self.user.pk, self.instance.pk),
                 "data-time-zone": str(timezone.get_current_timezone()),
             }
+        if "language" in self.fields:
+            self._set_direction(self["language"].value())
         if not may_publish(self.user) and "status" in self.fields:
             self.fields["status"].choices = [
                 (status.value, status.label) for status in WRITER_STATUSES
@@ -325,6 +334,33 @@ class ArticleAdminForm(TakesFrontPageRank, KeepsChosenFiles, forms.ModelForm):
                 "Set “In review” when the story is ready: an editor then "
                 "checks and publishes it."
             )
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # Choosing a story that has a translation already is allowed: saving
+        # links the two and unlinks their old partners (Article.save()).
+        # Article.clean() still refuses a story in the same language.
+        return super()._get_validation_exclusions() | {"translation"}
+
+    def _set_direction(self, language: str) -> None:
+        """Write the story's text fields in its language and direction
+        (right to left for Urdu), and offer translations in the others.
+        static/js/article-admin.js does the same when the language changes."""
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
+        self.fields["language"].widget.attrs["data-directions"] = json.dumps(
+            {
+                code: "rtl" if get_language_info(code)["bidi"] else "ltr"
+                for code, _name in settings.LANGUAGES
+            }
+        )
+        for name in WRITTEN_IN_LANGUAGE:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs |= {"lang": language, "dir": direction}
+        if "translation" in self.fields:
+            picker = self.fields["translation"].widget
+            getattr(picker, "widget", picker).language = language
 
     def clean_new_tags(self) -> list[str]:
         names = parse_tags(self.cleaned_data["new_tags"])
@@ -616,6 +652,13 @@ class SearchForm(forms.Form):
         label="To",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    # A search finds stories in the page's language; ?lang=all finds them in
+    # every language (English and Urdu).
+    lang = forms.ChoiceField(
+        label="Languages",
+        choices=[("", "This language"), ("all", "All languages")],
+        required=False,
     )
 
     def clean(self) -> dict:

@@ -4,7 +4,10 @@ A link shows only while its target is live (querysets.story_part()), so
 the pickers in the story form say which candidates are not, and saving a
 story warns about each link that will not show yet."""
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -65,6 +68,47 @@ class StoryAutocompleteSelect(AutocompleteSelect):
     ArticleAdmin.get_urls under this name) instead of the site's own."""
 
     url_name = "%s:articles_article_link_autocomplete"
+
+
+def translation_label(story: Article) -> str:
+    """A translation candidate: its language, then its headline and state."""
+    return f"{story.get_language_display()}: {story_label(story)}"
+
+
+class TranslationChoiceField(forms.ModelChoiceField):
+    """The story's translation, shown with its language."""
+
+    def label_from_instance(self, obj: Article) -> str:
+        return translation_label(obj)
+
+
+class TranslationAutocompleteJsonView(StoryAutocompleteJsonView):
+    """The translation picker's search: only stories in another language
+    than ?language= (the language of the story being edited)."""
+
+    def get_queryset(self):
+        stories = super().get_queryset()
+        language = self.request.GET.get("language", "")
+        if language in dict(settings.LANGUAGES):
+            stories = stories.exclude(language=language)
+        return stories
+
+    def serialize_result(self, obj, to_field_name) -> dict:
+        result = super().serialize_result(obj, to_field_name)
+        result["text"] = translation_label(obj)
+        return result
+
+
+class TranslationAutocompleteSelect(AutocompleteSelect):
+    """Asks TranslationAutocompleteView for stories in another language than
+    `language`; static/js/article-admin.js changes it with the language
+    select."""
+
+    url_name = "%s:articles_article_translation_autocomplete"
+    language = settings.LANGUAGE_CODE
+
+    def get_url(self) -> str:
+        return f"{super().get_url()}?{urlencode({'language': self.language})}"
 
 
 class LinkTargetInline:

@@ -39,7 +39,7 @@ from . import edge, purge
 
 # The query parameters that change what a public page shows; any other
 # parameter is ignored by the pages, so it must not split the cache either.
-KEY_PARAMETERS = ("page", "p", "q", "section", "region", "since", "until")
+KEY_PARAMETERS = ("page", "p", "q", "section", "region", "since", "until", "lang")
 # Response headers a stored page keeps (the cache headers are set anew).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Last-Modified")
 # Paths that are never public pages: no cache lookup for them.

@@ -175,8 +175,14 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-recent_views", "-published_at", "-pk")
         )
 
-    def search(self, query: str) -> "ArticleQuerySet":
-        """Stories matching a reader's query, best first: headline matches
+    def search(
+        self,
+        query: str,
+        language: str = settings.LANGUAGE_CODE,
+        every_language: bool = False,
+    ) -> "ArticleQuerySet":
+        """Stories in `language` (the page's) matching a reader's query, or
+        in every language when `every_language`, best first: headline matches
         above standfirst, tag, body and author matches, newer above older.
         Only the newest SEARCH_CANDIDATES matches are ranked and returned.
 
@@ -187,18 +193,27 @@ class ArticleQuerySet(models.QuerySet):
         appear (and no -word) in the headline, standfirst, body, a tag or an
         author's name, case-insensitively but unstemmed.
         """
+        if not every_language:
+            self = self.filter(language=language)
         if connections[self.db].vendor == "postgresql":
-            return self._search_postgresql(query)
+            return self._search_postgresql(query, language, every_language)
         return self._search_fallback(query)
 
-    def _search_postgresql(self, query: str) -> "ArticleQuerySet":
+    def _search_postgresql(
+        self, query: str, language: str, every_language: bool
+    ) -> "ArticleQuerySet":
         from django.contrib.postgres.search import (
             SearchHeadline,
             SearchQuery,
             SearchRank,
         )
 
-        config = text_search.SEARCH_CONFIG
+        # Each story's words were indexed with its language's configuration;
+        # the query must be read with the same one.
+        if every_language:
+            config = text_search.story_config()
+        else:
+            config = text_search.search_config(language)
         ts_query = SearchQuery(query, search_type="websearch", config=config)
         # Age in days; a story loses at most half its rank as it gets older,
         # so a headline match stays above a fresher body match.
@@ -291,16 +306,23 @@ class ArticleQuerySet(models.QuerySet):
             ),
         ).order_by("-search_rank", "-published_at", "-pk")
 
-    def search_similar(self, query: str) -> "ArticleQuerySet":
-        """Typo tolerance: stories whose headline contains a word like the
-        query's ("goverment" finds "government"), most similar first. Uses the
+    def search_similar(
+        self,
+        query: str,
+        language: str = settings.LANGUAGE_CODE,
+        every_language: bool = False,
+    ) -> "ArticleQuerySet":
+        """Typo tolerance: stories in `language` (or any, when
+        `every_language`) whose headline contains a word like the query's
+        ("goverment" finds "government"), most similar first. Uses the
         trigram index on PostgreSQL; on SQLite it finds nothing."""
         from django.contrib.postgres.search import TrigramWordSimilarity
 
         if connections[self.db].vendor != "postgresql" or len(query) < 3:
             return self.none()
+        stories = self if every_language else self.filter(language=language)
         return (
-            self.filter(headline__trigram_word_similar=query)
+            stories.filter(headline__trigram_word_similar=query)
             .annotate(
                 similarity=TrigramWordSimilarity(query, "headline"),
                 search_headline=F("headline"),

@@ -238,13 +238,17 @@ def search(request: HttpRequest) -> HttpResponse:
         response = render(request, "articles/search.html", context)
     else:
         query = form.cleaned_data["q"].strip()
-        stories = filter_stories(Article.objects.in_page_language(), form.cleaned_data)
-        page = Paginator(stories.search(query).for_listing(), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        stories = filter_stories(Article.objects.published(), form.cleaned_data)
+        # The page's language; "All languages" (?lang=all) adds the others.
+        languages = {
+            "language": get_language(),
+            "every_language": form.cleaned_data["lang"] == "all",
+        }
+        matches = stories.search(query, **languages).for_listing()
+        page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
         if page.paginator.count == 0:
             # Nothing matched as typed: offer headlines with similar words.
-            similar = stories.search_similar(query).for_listing()
+            similar = stories.search_similar(query, **languages).for_listing()
             page = Paginator(similar, PAGE_SIZE).get_page(request.GET.get("page"))
             context["similar"] = page.paginator.count > 0
         page.object_list = text_search.highlight(page.object_list, query)

@@ -35,6 +35,7 @@ def story_form(section, **overrides) -> dict:
     now = timezone.localtime()
     data = {
         "headline": "Floods reach Sindh",
+        "language": "en",
         "slug": "floods-reach-sindh",
         "standfirst": "Rivers burst their banks.",
         "body": "<p>Water rose overnight.</p><script>alert(1)</script>",

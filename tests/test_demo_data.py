@@ -237,3 +237,119 @@ def test_every_story_field_in_the_demo_file_is_explained_at_its_top():
     comments = [line for line in header.splitlines() if line.startswith("#")]
     explained = {word for line in comments for word in re.findall(r"\w+", line)}
     assert sorted(fields - explained) == []
+
+
+URDU_STORY = """
+[[story]]
+slug = "pehli"
+language = "ur"
+translation = "first"
+headline = "پہلی خبر"
+standfirst = "پہلی۔"
+published = "-1d"
+rank = 1
+section = "world"
+regions = ["europe"]
+source = "agencies"
+authors = ["desk"]
+tags = ["سیلاب"]
+picture = "square"
+body = '''
+<p>پہلا پیراگراف۔</p>
+'''
+"""
+
+
+@pytest.mark.django_db
+def test_an_urdu_story_loads_linked_to_its_english_version(data_file):
+    data_file.write_text(
+        SMALL_FILE.replace(
+            'picture_credit = "Demo credit"',
+            'picture_credit = "Demo credit"\ndemo_note_ur = "<p><em>نمونہ۔</em></p>"',
+        ).replace('see_also = ["later"', 'rank = 1\nsee_also = ["later"')
+        + URDU_STORY
+    )
+    assert load().startswith("Loaded demo content: 4 new stories")
+    urdu = Article.objects.get(slug="pehli")
+    first = Article.objects.get(slug="first")
+    assert (urdu.language, first.language) == ("ur", "en")
+    assert urdu.translation == first
+    assert first.translation == urdu
+    # Each language's front page has its own rank 1.
+    assert (urdu.front_page_rank, first.front_page_rank) == (1, 1)
+    assert [tag.name for tag in urdu.tags.all()] == ["سیلاب"]
+    assert urdu.body == "<p>پہلا پیراگراف۔</p><p><em>نمونہ۔</em></p>"
+    links = [(s.pk, s.translation_id, s.front_page_rank) for s in Article.objects.all()]
+
+    output = load()
+
+    assert "refreshed it: 0 new stories, 4 in all" in output
+    again = [(s.pk, s.translation_id, s.front_page_rank) for s in Article.objects.all()]
+    assert again == links
+
+
+@pytest.mark.parametrize(
+    ("mistake", "message"),
+    [
+        (
+            ('translation = "first"', 'translation = "frist"'),
+            "there is no story 'frist'",
+        ),
+        (
+            ('language = "ur"', 'language = "en"'),
+            "its translation 'first' is in the same language ('en')",
+        ),
+        (('language = "ur"', 'language = "urdu"'), "language is one of en, ur"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_wrong_language_or_translation_is_named_and_loads_nothing(
+    data_file, mistake, message
+):
+    wrong, right = mistake
+    data_file.write_text(SMALL_FILE + URDU_STORY.replace(wrong, right, 1))
+
+    with pytest.raises(CommandError, match="stories.toml, story pehli: ") as error:
+        load()
+
+    assert message in str(error.value)
+    assert not Article.objects.exists()
+
+
+URDU_DEMO_NOTE = (
+    "<p><em>یہ پاکستان کرسچن ٹی وی کی ویب سائٹ کا نمونے کا مواد ہے۔</em></p>"
+)
+
+
+@pytest.mark.django_db
+def test_the_demo_file_has_an_urdu_front_page(demo_media):
+    call_command("load_demo", stdout=StringIO())
+    urdu = Article.objects.published().filter(language="ur")
+    assert urdu.count() >= 12
+    for section in Section.objects.all():
+        assert urdu.filter(section=section).exists(), section.name
+    assert urdu.filter(is_breaking=True).exists()
+    assert sorted(
+        urdu.exclude(front_page_rank=None).values_list("front_page_rank", flat=True)
+    ) == [1, 2, 3, 4]
+    for story in urdu:
+        assert story.lead_image is not None, story.slug
+        assert all("\u0600" <= tag.name[0] <= "\u06ff" for tag in story.tags.all())
+        if not story.translation_id:  # the sample story's version has none
+            assert story.body.endswith(URDU_DEMO_NOTE), story.slug
+        # "See also" links stay in Urdu.
+        assert {link.target.language for link in story.see_also_links.all()} <= {"ur"}
+    assert urdu.filter(see_also_links__isnull=False).count() >= 10
+    assert urdu.filter(authors__name="عائشہ نورین").exists()
+
+    # The lead of the Urdu front page is the Urdu version of the sample story.
+    lead = urdu.get(front_page_rank=1)
+    sample = Article.objects.get(
+        slug="biden-administration-ready-to-discuss-russian-security-proposals"
+    )
+    assert lead.translation == sample
+    assert sample.translation == lead
+    assert lead.lead_image == sample.lead_image
+    assert lead.headline.startswith("بائیڈن انتظامیہ:")
+    assert "سرگئی ریابکوف" in lead.body
+    assert lead.body.count("<p>") == sample.body.count("<p>")

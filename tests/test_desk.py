@@ -208,11 +208,17 @@ def test_a_rank_clash_in_the_list_is_a_message_not_a_500(editor_client):
 
 def test_load_demo_takes_its_ranks_from_stories_pinned_since(demo_media):
     pinned = make_article(headline="Pinned by an editor", front_page_rank=1)
+    pinned_urdu = make_article(
+        headline="ایڈیٹر کی منتخب خبر", language="ur", front_page_rank=1
+    )
     call_command("load_demo", stdout=StringIO())
     pinned.refresh_from_db()
+    pinned_urdu.refresh_from_db()
     assert pinned.front_page_rank is None
+    assert pinned_urdu.front_page_rank is None
+    # Each language's front page has one lead.
     leads = Article.objects.filter(status="published", front_page_rank=1)
-    assert leads.count() == 1
+    assert sorted(leads.values_list("language", flat=True)) == ["en", "ur"]
 
 
 # The story form's related records: add and change, never delete

@@ -27,6 +27,7 @@ def writer_form(section, **overrides) -> dict:
     """What a writer's story form posts: no publishing fields."""
     data = {
         "headline": "Choir tours Lahore",
+        "language": "en",
         "slug": "choir-tours-lahore",
         "standfirst": "Forty voices, six churches.",
         "body": "<p>The tour starts on Monday.</p>",
@@ -43,6 +44,7 @@ def edit_form(story: Article, **overrides) -> dict:
     data = writer_form(
         story.section,
         headline=story.headline,
+        language=story.language,
         slug=story.slug,
         standfirst=story.standfirst,
         body=story.body,

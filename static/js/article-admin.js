@@ -1,6 +1,8 @@
 // Story form helpers: live character counters for the headline and
-// standfirst, and a live word count for the body. Plain script, no
-// dependencies; the server never relies on it.
+// standfirst, a live word count for the body, and the story's language:
+// its text fields (and the body editor) follow it, right to left for Urdu,
+// and the translation picker offers stories in the other language. Plain
+// script, no dependencies; the server never relies on it.
 "use strict";
 
 (function () {
@@ -11,6 +13,19 @@
     id_standfirst: { max: 160, hint: "search results show about 160" },
   };
 
+  // What a reader counts as one character: "کے" is two, "é" typed as e and
+  // an accent is one. String length counts UTF-16 code units.
+  const graphemes = window.Intl && Intl.Segmenter ? new Intl.Segmenter() : null;
+
+  function characterCount(text) {
+    if (graphemes) {
+      let count = 0;
+      for (const _ of graphemes.segment(text)) count += 1;
+      return count;
+    }
+    return Array.from(text).length;
+  }
+
   function counterFor(input, limit) {
     const output = document.createElement("div");
     // "help" lines it up with the admin's help texts under the field.
@@ -18,7 +33,7 @@
     output.setAttribute("aria-live", "polite");
     (input.closest(".flex-container") || input).insertAdjacentElement("afterend", output);
     const update = function () {
-      const length = input.value.length;
+      const length = characterCount(input.value);
       output.textContent = length + " / " + limit.max + " characters (" + limit.hint + ")";
       output.classList.toggle("counter--over", length > limit.max);
     };
@@ -61,7 +76,64 @@
     update();
   }
 
+  // The fields written in the story's language (forms.WRITTEN_IN_LANGUAGE).
+  const WRITTEN = ["id_headline", "id_standfirst", "id_slug", "id_body"];
+
+  function setDirection(element, language, direction) {
+    element.setAttribute("lang", language);
+    element.setAttribute("dir", direction);
+  }
+
+  function bodyEditor() {
+    return document.querySelector(".field-body [contenteditable]");
+  }
+
+  function followLanguage(select) {
+    const directions = JSON.parse(select.dataset.directions || "{}");
+    const apply = function () {
+      const language = select.value;
+      const direction = directions[language] || "ltr";
+      for (const id of WRITTEN) {
+        const field = document.getElementById(id);
+        if (field) setDirection(field, language, direction);
+      }
+      const editor = bodyEditor();
+      if (editor) setDirection(editor, language, direction);
+      pickTranslationsFor(language);
+    };
+    select.addEventListener("change", apply);
+    directBodyEditor();
+  }
+
+  // The body editor (a contenteditable) writes in the direction the server,
+  // or followLanguage(), gave its textarea.
+  function directBodyEditor() {
+    const editor = bodyEditor();
+    const body = document.getElementById("id_body");
+    if (editor && body && body.lang) setDirection(editor, body.lang, body.dir);
+  }
+  // It may be ready before or after init().
+  document.addEventListener("prose-editor:ready", directBodyEditor);
+
+  function pickTranslationsFor(language) {
+    // Django's autocomplete (select2) reads its address when it starts:
+    // give it the new language and start it again.
+    const picker = document.getElementById("id_translation");
+    const address = picker && picker.getAttribute("data-ajax--url");
+    if (!address || !window.django || !django.jQuery) return;
+    const url = address.split("?")[0] + "?language=" + encodeURIComponent(language);
+    if (url === address) return;
+    const $picker = django.jQuery(picker);
+    if ($picker.hasClass("select2-hidden-accessible")) $picker.select2("destroy");
+    picker.setAttribute("data-ajax--url", url);
+    // select2 reads the attribute through jQuery, which keeps its first value.
+    $picker.data("ajax--url", url);
+    $picker.djangoAdminSelect2();
+  }
+
   function init() {
+    const language = document.getElementById("id_language");
+    if (language) followLanguage(language);
     for (const [id, limit] of Object.entries(LIMITS)) {
       const input = document.getElementById(id);
       if (input) counterFor(input, limit);

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -153,7 +154,9 @@ def story_body(story: dict, data: dict) -> str:
     that are there for whoever edits the file, and with the demo note."""
     body = "".join(block.strip() for block in split_blocks(story["body"].strip()))
     if story.get("demo_note", True):
-        body += data["demo_note"]
+        # In the story's language when the file has a note in it.
+        language = story.get("language", settings.LANGUAGE_CODE)
+        body += data.get(f"demo_note_{language}", data["demo_note"])
     return body
 
 
@@ -169,21 +172,29 @@ def load_story(
         raise ValueError(
             f"kind is one of {', '.join(Article.Kind.values)}, not {kind!r}"
         )
+    language = story.get("language", settings.LANGUAGE_CODE)
+    if language not in dict(settings.LANGUAGES):
+        languages = ", ".join(dict(settings.LANGUAGES))
+        raise ValueError(f"language is one of {languages}, not {language!r}")
     published_at = updated_at = None
     if status == Article.Status.PUBLISHED:
         published_at = now + parse_offset(story["published"])
         if "updated" in story:
             updated_at = published_at + parse_offset(story["updated"])
     if status == Article.Status.PUBLISHED and story.get("rank"):
-        # One published story per rank: the demo story takes its rank from
-        # whichever story an editor has pinned there since.
+        # One published story per rank on each language's front page: the
+        # demo story takes its rank from whichever story an editor has pinned
+        # there since.
         Article.objects.filter(
-            status=Article.Status.PUBLISHED, front_page_rank=story["rank"]
+            status=Article.Status.PUBLISHED,
+            language=language,
+            front_page_rank=story["rank"],
         ).exclude(slug=story["slug"]).update(front_page_rank=None)
     article, created = Article.objects.update_or_create(
         slug=story["slug"],
         defaults={
             "headline": story["headline"],
+            "language": language,
             "standfirst": story["standfirst"],
             "body": story_body(story, data),
             "kind": kind,
@@ -269,6 +280,24 @@ def load_links(story: dict, articles: dict[str, Article]) -> None:
     )
 
 
+def load_translation(story: dict, articles: dict[str, Article]) -> None:
+    """Link a demo story to its version in the other language (`translation`,
+    by slug); saving links both ways. Nothing is saved when they are linked."""
+    if "translation" not in story:
+        return
+    article = articles[story["slug"]]
+    other = pick(articles, story["translation"], "story")
+    if other.language == article.language:
+        raise ValueError(
+            f"its translation {other.slug!r} is in the same language "
+            f"({article.language!r})"
+        )
+    if article.translation_id != other.pk:
+        article.translation = other
+        article.save(update_fields=["translation", "modified_at"])
+        other.refresh_from_db(fields=["translation"])
+
+
 class Command(BaseCommand):
     help = "Load demo sections, regions, authors, pictures and about 40 stories."
 
@@ -329,6 +358,9 @@ class Command(BaseCommand):
         for story in data["story"]:
             with reported(f"story {story.get('slug')}"):
                 load_links(story, articles)
+        for story in data["story"]:
+            with reported(f"story {story.get('slug')}"):
+                load_translation(story, articles)
         # The links went in with bulk_create, which sends no signals.
         purge.record(["site"])
 
