@@ -15,6 +15,7 @@ than its writer saved, typically an editor setting it from "In review" to
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import (
     CharField,
@@ -30,6 +31,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import get_language_info
 from reversion.models import Version
 
 from .forms import local_zone_name
@@ -203,15 +205,23 @@ def writer_name(story: Article) -> str:
 
 
 def editor_panels(stories: QuerySet) -> list[Panel]:
-    """Six queries: one for each of five panels, one for the counts."""
+    """Seven queries: one for each of six panels (a front page per
+    language), one for the counts."""
     counts = stories.aggregate(
         review=Count("pk", filter=Q(status=Article.Status.REVIEW)),
         breaking=Count("pk", filter=is_breaking_now()),
         scheduled=Count("pk", filter=is_scheduled()),
-        pinned=Count(
-            "pk",
-            filter=Q(status=Article.Status.PUBLISHED, front_page_rank__isnull=False),
-        ),
+        **{
+            f"pinned_{code}": Count(
+                "pk",
+                filter=Q(
+                    status=Article.Status.PUBLISHED,
+                    front_page_rank__isnull=False,
+                    language=code,
+                ),
+            )
+            for code, _ in settings.LANGUAGES
+        },
         corrected=Count("pk", filter=has_notes()),
     )
 
@@ -242,16 +252,30 @@ def editor_panels(stories: QuerySet) -> list[Panel]:
         scheduled.add(story.pk, story.headline, note)
     scheduled.link_all(counts["scheduled"], "scheduled", "publication=scheduled")
 
-    # As readers see it: pinned stories first, the newest after them.
-    front = Panel("front-page", "The front page now", "No published stories yet.")
-    places = top_of_page()
-    if places["lead"]:
-        for place, story in enumerate([places["lead"], *places["top_stories"]]):
-            where = f"Top story {place}" if place else "Lead"
-            rank = story.front_page_rank
-            how = f"pinned at {rank}" if rank else "newest"
-            front.add(story.pk, story.headline, f"{where}, {how}")
-    front.link_all(counts["pinned"], "pinned", "front_page=pinned")
+    # As readers see it: pinned stories first, the newest after them. Each
+    # language has its own front page.
+    fronts = []
+    for code, _ in settings.LANGUAGES:
+        english = code == settings.LANGUAGE_CODE
+        name = get_language_info(code)["name"]  # in English: the admin's language
+        front = Panel(
+            "front-page" if english else f"front-page-{code}",
+            "The front page now" if english else f"The {name} front page now",
+            "No published stories yet.",
+        )
+        places = top_of_page(code)
+        if places["lead"]:
+            for place, story in enumerate([places["lead"], *places["top_stories"]]):
+                where = f"Top story {place}" if place else "Lead"
+                rank = story.front_page_rank
+                how = f"pinned at {rank}" if rank else "newest"
+                front.add(story.pk, story.headline, f"{where}, {how}")
+        front.link_all(
+            counts[f"pinned_{code}"],
+            "pinned",
+            f"front_page=pinned&language__exact={code}",
+        )
+        fronts.append(front)
 
     notes = Panel("corrections", "Latest corrections", "No corrections or updates yet.")
     for note in (
@@ -269,7 +293,7 @@ def editor_panels(stories: QuerySet) -> list[Panel]:
         "publication=corrected",
     )
 
-    return [review, breaking, scheduled, front, notes]
+    return [review, breaking, scheduled, *fronts, notes]
 
 
 def writer_panels(mine: QuerySet) -> list[Panel]:

@@ -316,12 +316,33 @@ def test_desk_queries_do_not_grow_with_the_number_of_stories(
     stories_for_every_panel(writer, 12)
     many = count_queries(client)
     # Expect, beyond the session, the user and their permissions: for
-    # editors one query for the counts and one for each of five panels, for
-    # writers one for the counts and one for each of three.
+    # editors one query for the counts and one for each of six panels (a
+    # front page per language), for writers one for the counts and one for
+    # each of three.
     assert many == few
-    assert many <= (12 if persona == "editor" else 10)
+    assert many <= (13 if persona == "editor" else 10)
     page = client.get(INDEX).content.decode()
     assert "All 14 " in page
+
+
+def test_editor_desk_shows_each_languages_front_page(editor_client):
+    english = make_article(headline="Election results", front_page_rank=1)
+    urdu = make_article(headline="انتخابی نتائج", language="ur", front_page_rank=1)
+    page = editor_client.get(INDEX).content.decode()
+
+    front = panel(page, "front-page")
+    assert link(change_url(english), "Election results") in front
+    assert "انتخابی نتائج" not in front
+    urdu_front = panel(page, "front-page-ur")
+    assert "The Urdu front page now" in urdu_front
+    assert link(change_url(urdu), "انتخابی نتائج") in urdu_front
+    assert "Lead, pinned at 1" in urdu_front
+    assert "Election results" not in urdu_front
+    more = f"{CHANGELIST}?front_page=pinned&amp;language__exact=ur"
+    assert link(more, "All 1 pinned →") in urdu_front
+    assert rows(editor_client, "front_page=pinned&language__exact=ur") == [
+        "انتخابی نتائج"
+    ]
 
 
 # The story list's filters and columns
