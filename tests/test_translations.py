@@ -119,6 +119,7 @@ def urdu_story():
     and a region that have Urdu names."""
     section = make_section(name="World", slug="world", name_ur="دنیا")
     region = make_region(name="Europe", slug="europe", name_ur="یورپ")
+    africa = make_region(name="Africa", slug="africa", name_ur="افریقہ")
     other = make_article(
         headline="دوسری خبر", standfirst="دوسری خبر کا خلاصہ۔", section=section
     )
@@ -128,7 +129,7 @@ def urdu_story():
         body="<p>پہلا پیراگراف۔</p><p>دوسرا پیراگراف۔</p>",
         language="ur",
         section=section,
-        regions=[region],
+        regions=[region, africa],
         authors=[make_author(name="عائشہ خان"), make_author(name="یوسف مسیح")],
         tags=["کرسمس"],
         published_at=PUBLISHED,
@@ -239,6 +240,7 @@ def test_urdu_story_page_shows_the_interface_in_urdu(client, urdu_story):
     assert '<p class="label label--breaking">بریکنگ نیوز</p>' in body
     assert "تحریر:" in body
     assert "عائشہ خان</a> اور" in body
+    assert 'یورپ</a>، <a href="/region/africa/">افریقہ</a>' in body
     assert "یہ بھی پڑھیے" in body
     assert "تصحیحات اور اضافے" in body
     assert "<strong>تصحیح</strong>" in body
@@ -252,6 +254,7 @@ def test_english_story_page_keeps_its_english(client, urdu_story):
     assert ">Home</a>" in body
     assert '<p class="label label--breaking">Breaking</p>' in body
     assert "عائشہ خان</a> and" in body
+    assert 'Europe</a>, <a href="/region/africa/">Africa</a>' in body
     assert '<h2 id="see-also-heading">See also</h2>' in body
     assert "<strong>Correction</strong>" in body
     assert "یہ بھی پڑھیے" not in body
