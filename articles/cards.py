@@ -87,6 +87,8 @@ def is_keeping() -> bool:
 def card_key(story, options: dict, sections: dict) -> tuple:
     section = sections.get(story.section_id)
     return (
+        # The page's language: the section link goes to its page in it.
+        get_language(),
         story.pk,
         story.modified_at,
         section and (section.name, section.name_ur, section.slug),

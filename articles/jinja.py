@@ -24,7 +24,7 @@ from jinja2 import Environment, Undefined
 
 from .html import safe_url
 from .models import remembered_reverse
-from .seo import canonical_url
+from .seo import alternates, canonical_url, language_switch
 from .templatetags import articles_tags
 
 
@@ -67,7 +67,12 @@ def environment(**options) -> Environment:
         gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
     )
     env.globals.update(
-        url=url, static=static, querystring=querystring, canonical_url=canonical_url
+        url=url,
+        static=static,
+        querystring=querystring,
+        canonical_url=canonical_url,
+        alternates=alternates,
+        language_switch=language_switch,
     )
     env.filters.update(
         date=date,
