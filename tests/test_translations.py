@@ -1,8 +1,8 @@
 """The readers' interface in Urdu: Django's i18n on the Jinja2 pages, the
 catalogue in locale/ur, Urdu dates, and sections' and regions' Urdu names.
 
-Pages are rendered under translation.override("ur"), the language the /ur/
-pages activate; English pages must read exactly as before."""
+Urdu pages are asked for at their /ur/ addresses; English pages must read
+exactly as before."""
 
 import gettext
 import re
