@@ -8,7 +8,7 @@ TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test chromium nginx varnish wrk lint format check clean \
-	bench-search bench bench-throughput faults
+	bench-search bench bench-throughput faults messages
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v port=$(PORT) \
@@ -54,6 +54,16 @@ format: $(BIN)/.installed ## Format Python and templates
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/djhtml templates articles/templates accounts/templates live/templates
+
+# Babel reads the Jinja2 templates (babel.cfg), which Django's makemessages
+# cannot; it needs no GNU gettext, and the .mo is committed with the .po.
+messages: $(BIN)/.installed ## Update locale/ur/LC_MESSAGES/django.po from templates and code, compile the .mo
+	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs=migrations --no-location --sort-output \
+		-k gettext_lazy -k gettext_noop -k pgettext_lazy:1c,2 --project=newsroom --version=0.1.0 -o locale/django.pot .
+	$(BIN)/pybabel update -D django -d locale -l ur -i locale/django.pot --init-missing \
+		--no-fuzzy-matching --ignore-obsolete
+	rm locale/django.pot
+	$(BIN)/pybabel compile -D django -d locale --statistics
 
 check: $(BIN)/.installed ## Migrations up to date and deploy checks clean
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run

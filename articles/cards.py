@@ -2,13 +2,13 @@
 
 The front page shows some fifty story cards, a story list twenty (section,
 region, tag, author and video pages). A card's HTML depends only on its
-story (Article.modified_at changes with every save), its section's name and
-address, its picture (Image.modified_at) and the article_card() options the
-page shows it with (the card template's `card_places` has those for each
-place on a page: the front page's lead, a story list, ...). The key of a
-kept card is made of exactly those, so a kept card is never out of date and
-nothing has to forget it: an edit makes a new key, and the old card drops
-out unused.
+story (Article.modified_at changes with every save), its section's names
+and address, the page's language, its picture (Image.modified_at) and the
+article_card() options the page shows it with (the card template's
+`card_places` has those for each place on a page: the front page's lead, a
+story list, ...). The key of a kept card is made of exactly those, so a
+kept card is never out of date and nothing has to forget it: an edit makes a
+new key, and the old card drops out unused.
 
 After a publish a page's queries run again, as they must, but only the
 cards of stories that changed are rendered again. Pages list stories
@@ -91,7 +91,8 @@ def card_key(story, options: dict, sections: dict) -> tuple:
         get_language(),
         story.pk,
         story.modified_at,
-        section and (section.name, section.slug),
+        section and (section.name, section.name_ur, section.slug),
+        get_language(),
         story.lead_image_id,
         story.image_modified_at,
         story.has_live_coverage,

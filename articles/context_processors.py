@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.translation import get_language, get_language_bidi
+from django.utils.translation import get_language, get_language_bidi, gettext
 
 from .models import Region, Section
 from .pagecache import shows
@@ -19,11 +19,11 @@ def navigation() -> tuple[list[Section], list[Region]]:
 
 
 def site(request: HttpRequest) -> dict:
-    """Site name and the navigation; the navigation is looked up only when a
-    template uses it."""
+    """Site name and tagline in the page's language, and the navigation; the
+    navigation is looked up only when a template uses it."""
     return {
-        "site_name": settings.SITE_NAME,
-        "site_tagline": settings.SITE_TAGLINE,
+        "site_name": gettext(settings.SITE_NAME),
+        "site_tagline": gettext(settings.SITE_TAGLINE),
         "nav_sections": lambda: navigation()[0],
         "nav_regions": lambda: navigation()[1],
         # The page's language (from its address) for <html lang dir>.

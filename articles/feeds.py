@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.translation import gettext
 from taggit.models import Tag
 
 from live.reader import feed_description
@@ -78,13 +79,13 @@ class StoryFeed(Feed):
         return list(self.stories(obj).for_feed().newest_first()[:FEED_SIZE])
 
     def title(self, obj) -> str:
-        return settings.SITE_NAME
+        return gettext(settings.SITE_NAME)
 
     def link(self, obj) -> str:
         return obj.get_absolute_url() if obj else reverse("articles:front-page")
 
     def description(self, obj) -> str:
-        return settings.SITE_TAGLINE
+        return gettext(settings.SITE_TAGLINE)
 
     def subtitle(self, obj) -> str:
         return self.description(obj)
@@ -115,7 +116,7 @@ class StoryFeed(Feed):
         names = [byline.author.name for byline in item.bylines.all()]
         if names:
             return ", ".join(names)
-        return item.source.name if item.source else settings.SITE_NAME
+        return item.source.name if item.source else gettext(settings.SITE_NAME)
 
     def item_author_link(self, item: Article) -> str | None:
         bylines = item.bylines.all()
@@ -124,7 +125,7 @@ class StoryFeed(Feed):
         return self.request.build_absolute_uri(bylines[0].author.get_absolute_url())
 
     def item_categories(self, item: Article) -> list[str]:
-        return [item.section.name, *sorted(tag.name for tag in item.tags.all())]
+        return [item.section.local_name, *sorted(tag.name for tag in item.tags.all())]
 
     def lead_picture(self, item: Article) -> tuple[dict, str] | None:
         rendition = rendition_for(item.lead_image, FEED_IMAGE_WIDTH)
@@ -180,10 +181,12 @@ class SectionFeed(StoryFeed):
         return Article.objects.in_page_language().filter(section=obj)
 
     def title(self, obj: Section) -> str:
-        return f"{obj.name} – {settings.SITE_NAME}"
+        return f"{obj.local_name} – {gettext(settings.SITE_NAME)}"
 
     def description(self, obj: Section) -> str:
-        return obj.description or f"The latest {obj.name} news."
+        return obj.description or gettext("The latest %(name)s news.") % {
+            "name": obj.local_name
+        }
 
 
 class RegionFeed(StoryFeed):
@@ -197,10 +200,12 @@ class RegionFeed(StoryFeed):
         return Article.objects.in_page_language().filter(regions=obj)
 
     def title(self, obj: Region) -> str:
-        return f"News from {obj.name} – {settings.SITE_NAME}"
+        return gettext("News from %(name)s") % {"name": obj.local_name} + (
+            f" – {gettext(settings.SITE_NAME)}"
+        )
 
     def description(self, obj: Region) -> str:
-        return f"The latest news from {obj.name}."
+        return gettext("The latest news from %(name)s.") % {"name": obj.local_name}
 
 
 class TagFeed(StoryFeed):
@@ -214,10 +219,10 @@ class TagFeed(StoryFeed):
         return Article.objects.in_page_language().filter(tags=obj)
 
     def title(self, obj: Tag) -> str:
-        return f"{obj.name} – {settings.SITE_NAME}"
+        return f"{obj.name} – {gettext(settings.SITE_NAME)}"
 
     def description(self, obj: Tag) -> str:
-        return f"Stories about {obj.name}."
+        return gettext("Stories about %(name)s.") % {"name": obj.name}
 
 
 class AuthorFeed(StoryFeed):
@@ -231,7 +236,7 @@ class AuthorFeed(StoryFeed):
         return Article.objects.in_page_language().filter(authors=obj)
 
     def title(self, obj: Author) -> str:
-        return f"{obj.name} – {settings.SITE_NAME}"
+        return f"{obj.name} – {gettext(settings.SITE_NAME)}"
 
     def description(self, obj: Author) -> str:
-        return obj.bio or f"Stories by {obj.name}."
+        return obj.bio or gettext("Stories by %(name)s.") % {"name": obj.name}

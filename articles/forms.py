@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from reversion.models import Version
@@ -622,34 +623,45 @@ EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2100, 12, 31)
 
 
+class LocalNameChoiceField(forms.ModelChoiceField):
+    """Sections or regions by their names in the page's language."""
+
+    def label_from_instance(self, obj: Section | Region) -> str:
+        return obj.local_name
+
+
 class SearchForm(forms.Form):
     """The reader's search: words, and optional section, region and dates."""
 
     q = forms.CharField(
-        label="Search for",
+        label=_("Search for"),
         max_length=MAX_QUERY_LENGTH,
         required=False,
-        error_messages={"max_length": "Please use at most %(limit_value)d characters."},
+        error_messages={
+            "max_length": _("Please use at most %(limit_value)d characters.")
+        },
     )
-    section = forms.ModelChoiceField(
-        Section.objects.only("name", "slug"),
+    section = LocalNameChoiceField(
+        Section.objects.only("name", "name_ur", "slug"),
+        label=_("Section"),
         to_field_name="slug",
         required=False,
-        empty_label="All sections",
+        empty_label=_("All sections"),
     )
-    region = forms.ModelChoiceField(
-        Region.objects.only("name", "slug"),
+    region = LocalNameChoiceField(
+        Region.objects.only("name", "name_ur", "slug"),
+        label=_("Region"),
         to_field_name="slug",
         required=False,
-        empty_label="All regions",
+        empty_label=_("All regions"),
     )
     since = forms.DateField(
-        label="From",
+        label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label="To",
+        label=_("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -666,9 +678,9 @@ class SearchForm(forms.Form):
         for name in ("since", "until"):
             day = cleaned.get(name)
             if day and not EARLIEST_DAY <= day <= LATEST_DAY:
-                self.add_error(name, "Please choose a date between 1900 and 2100.")
+                self.add_error(name, _("Please choose a date between 1900 and 2100."))
                 cleaned[name] = None
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
-            raise forms.ValidationError("The “From” date must come before “To”.")
+            raise forms.ValidationError(_("The “From” date must come before “To”."))
         return cleaned

@@ -6,7 +6,10 @@ Django's templates. The filters are the ones in templatetags/articles_tags.py,
 plus `safe_url` (articles/html.py) for every address stored in the database
 that becomes a link, Django's date formatting (in the site's time zone, as
 Django's `date` filter does) and its `url`, `static` and `querystring`
-helpers.
+helpers. Interface text is marked for translation with `_()` and
+`{% trans %}` (jinja2.ext.i18n on Django's gettext, so the active language
+picks the catalogue in locale/), and `date` takes the name of a format of
+newsroom/formats/<language>/formats.py.
 """
 
 from datetime import datetime
@@ -16,6 +19,7 @@ from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.timezone import template_localtime
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment, Undefined
 
 from live.reader import live_blog_data, live_coverage
@@ -48,15 +52,22 @@ def querystring(request: HttpRequest, **changes) -> str:
 
 
 def date(moment: datetime | None, format_string: str) -> str:
-    """Django's `date` filter, in the site's time zone."""
-    return defaultfilters.date(template_localtime(moment), format_string)
+    """Django's `date` filter, in the site's time zone; a format name such as
+    "STORY_DATETIME_FORMAT" gives the page language's format."""
+    return defaultfilters.date(
+        template_localtime(moment), articles_tags.local_format(format_string)
+    )
 
 
 def environment(**options) -> Environment:
     # Undefined prints as nothing and counts as false, whatever DEBUG is
     # (Django's default in DEBUG, DebugUndefined, would print its name).
     options["undefined"] = Undefined
+    options.setdefault("extensions", []).append("jinja2.ext.i18n")
     env = Environment(**options)
+    env.install_gettext_callables(
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )
     env.globals.update(
         url=url,
         static=static,

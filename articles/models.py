@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from .html import sanitize, split_blocks
@@ -83,6 +84,12 @@ class StoryGroup(models.Model):
     an address made from the slug, and a place in the navigation."""
 
     name = models.CharField(max_length=80, unique=True)
+    name_ur = models.CharField(
+        "name in Urdu",
+        max_length=80,
+        blank=True,
+        help_text="The name on the Urdu pages; leave empty to use the English name",
+    )
     slug = models.SlugField(
         max_length=80, unique=True, help_text="Part of the page's address."
     )
@@ -102,6 +109,14 @@ class StoryGroup(models.Model):
 
     def get_absolute_url(self) -> str:
         return remembered_reverse(self.page, slug=self.slug)
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: the Urdu name on Urdu pages when
+        there is one, the English name otherwise."""
+        if self.name_ur and translation.get_language() == "ur":
+            return self.name_ur
+        return self.name
 
 
 class Section(StoryGroup):
@@ -735,8 +750,8 @@ class GalleryImage(models.Model):
 
 class ArticleNote(models.Model):
     class Kind(models.TextChoices):
-        CORRECTION = "correction", "Correction"
-        UPDATE = "update", "Update"
+        CORRECTION = "correction", _("Correction")
+        UPDATE = "update", _("Update")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="notes")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -34,6 +34,7 @@ CARD_FIELDS = (
     "front_page_rank",
     "section",
     "section__name",
+    "section__name_ur",
     "section__slug",
     "lead_image",
     "lead_image__file",
@@ -379,11 +380,17 @@ def load_parts(story) -> None:
         labels_and_parts(story.pk),
         key=lambda row: (row[1], row[2], row[4].casefold()),  # Page order.
     )
-    for kind, _position, _order, pk, name, slug in rows:
+    for kind, _position, _order, pk, name, slug, name_ur in rows:
         if kind in found:
-            item = models_by_kind[kind].from_db(
-                story._state.db, ["id", "name", "slug"], (pk, name, slug)
-            )
+            # from_db() takes the values in the model's field order.
+            if kind == "region":
+                fields, values = (
+                    ["id", "name", "name_ur", "slug"],
+                    [pk, name, name_ur, slug],
+                )
+            else:
+                fields, values = ["id", "name", "slug"], [pk, name, slug]
+            item = models_by_kind[kind].from_db(story._state.db, fields, values)
             found[kind].append(item)
         else:
             present.add(kind)
@@ -397,8 +404,9 @@ def load_parts(story) -> None:
 
 def labels_and_parts(pk: int) -> list[tuple]:
     """One query (UNION ALL) for the story's authors, regions and tags, as
-    (kind, position, order, id, name, slug) rows, and a (part, 0, 0, 0, "",
-    "") row for each item of each of its STORY_PARTS. Rows sort into page
+    (kind, position, order, id, name, slug, name_ur) rows (name_ur only for
+    regions), and a (part, 0, 0, 0, "", "", "") row for each item of each of
+    its STORY_PARTS. Rows sort into page
     order by (position, order, name), names regardless of case."""
     from .models import Article, Byline, Region
 
@@ -414,17 +422,18 @@ def labels_and_parts(pk: int) -> list[tuple]:
         rows(
             Byline.objects.filter(article=pk),
             "author", "position", "pk", "author", "author__name", "author__slug",
+            blank,
         ),
         rows(
             Region.objects.filter(stories=pk),
-            "region", "position", zero, "pk", "name", "slug",
+            "region", "position", zero, "pk", "name", "slug", "name_ur",
         ),
-        rows(tagged, "tag", zero, zero, "tag", "tag__name", "tag__slug"),
+        rows(tagged, "tag", zero, zero, "tag", "tag__name", "tag__slug", blank),
     ]  # fmt: skip
     meta = Article._meta
     for name, relation in STORY_PARTS.items():
         items = meta.get_field(relation).related_model.objects.filter(article=pk)
-        parts.append(rows(items, name, zero, zero, zero, blank, blank))
+        parts.append(rows(items, name, zero, zero, zero, blank, blank, blank))
     first, *others = parts
     return list(first.union(*others, all=True))
 

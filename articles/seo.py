@@ -14,7 +14,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.duration import duration_iso_string
 from django.utils.encoding import escape_uri_path
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from .images import rendition_for
 from .models import Article, Image, remembered_reverse
@@ -216,8 +216,11 @@ def default_image(request: HttpRequest) -> dict:
 
 def breadcrumbs(article: Article, url: str, request: HttpRequest) -> dict:
     trail = [
-        ("Home", absolute(request, reverse("articles:front-page"))),
-        (article.section.name, absolute(request, article.section.get_absolute_url())),
+        (gettext("Home"), absolute(request, reverse("articles:front-page"))),
+        (
+            article.section.local_name,
+            absolute(request, article.section.get_absolute_url()),
+        ),
         (article.headline, url),
     ]
     return {

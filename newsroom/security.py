@@ -25,6 +25,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext
 from django.views import defaults
 from js_asset import Media
 
@@ -86,7 +87,7 @@ def bad_request(request: HttpRequest, exception: Exception | None) -> HttpRespon
         return defaults.bad_request(request, exception)
     except Exception:
         logger.exception("The 400 page could not be drawn.")
-        return HttpResponseBadRequest("<h1>Bad request (400)</h1>")
+        return HttpResponseBadRequest(f"<h1>{gettext('Bad request')} (400)</h1>")
 
 
 # A decimal integer, possibly one of several ("1,2,3" for __in lookups).

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -110,8 +111,10 @@ ADMIN_URL = env_match("ADMIN_URL", r"([\w-]+/)+", "desk/") or "admin/"
 
 # The public address of the site, used for absolute links outside a request.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-SITE_NAME = "Pakistan Christian TV"
-SITE_TAGLINE = (
+# In English; pages and feeds show them in their language (gettext_noop
+# marks them for the catalogue in locale/).
+SITE_NAME = gettext_noop("Pakistan Christian TV")
+SITE_TAGLINE = gettext_noop(
     "Breaking news and world news from Pakistan Christian TV on Business, "
     "Sports, Culture. Video news. News from the US, Europe, Asia Pacific, "
     "Africa, Middle East, America."
@@ -449,6 +452,10 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ur", "اردو")]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Karachi")
 USE_I18N = True
+# The interface's Urdu (locale/ur/LC_MESSAGES/django.po; `make messages`
+# updates it) and the dates' formats of each language (newsroom/formats/).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

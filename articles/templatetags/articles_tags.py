@@ -8,10 +8,11 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from ..images import rendition_for
 
@@ -97,15 +98,26 @@ def focal_classes(image) -> str:
     return f"fx-{5 * round(image.focal_x / 5)} fy-{5 * round(image.focal_y / 5)}"
 
 
+def local_format(name: str) -> str:
+    """The date format called `name` ("STORY_DATETIME_FORMAT") in the active
+    language's module in newsroom/formats/ (FORMAT_MODULE_PATH); any other
+    string is a format itself ("c", "H:i")."""
+    for module in formats.get_format_modules(get_language() or settings.LANGUAGE_CODE):
+        if name.isupper() and hasattr(module, name):
+            return getattr(module, name)
+    return name
+
+
 @register.filter
 def short_time(moment: datetime | None) -> str:
-    """ "14:05" for a time today, "27 Nov" for an earlier day (local time)."""
+    """ "14:05" for a time today, "27 Nov" for an earlier day (local time),
+    as the page's language writes them."""
     if not moment:
         return ""
     local = timezone.localtime(moment)
     if local.date() == timezone.localdate():
-        return format_date(local, "H:i")
-    return format_date(local, "j M")
+        return format_date(local, local_format("TIME_OF_DAY_FORMAT"))
+    return format_date(local, local_format("DAY_MONTH_FORMAT"))
 
 
 @register.filter

@@ -315,6 +315,7 @@ class Command(BaseCommand):
                 slug=section["slug"],
                 defaults={
                     "name": section["name"],
+                    "name_ur": section.get("name_ur", ""),
                     "description": section["description"],
                     "position": position,
                 },
@@ -322,7 +323,11 @@ class Command(BaseCommand):
         for position, region in enumerate(data["region"], start=1):
             rows["region"][region["slug"]], _ = Region.objects.update_or_create(
                 slug=region["slug"],
-                defaults={"name": region["name"], "position": position},
+                defaults={
+                    "name": region["name"],
+                    "name_ur": region.get("name_ur", ""),
+                    "position": position,
+                },
             )
         for source in data["source"]:
             rows["source"][source["name"]], _ = Source.objects.update_or_create(
