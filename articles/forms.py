@@ -668,8 +668,8 @@ class SearchForm(forms.Form):
     # A search finds stories in the page's language; ?lang=all finds them in
     # every language (English and Urdu).
     lang = forms.ChoiceField(
-        label="Languages",
-        choices=[("", "This language"), ("all", "All languages")],
+        label=_("Languages"),
+        choices=[("", _("This language")), ("all", _("All languages"))],
         required=False,
     )
 

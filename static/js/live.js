@@ -45,7 +45,10 @@
       }
     }
     waiting = fresh;
-    button.textContent = added === 1 ? "1 new update" : added > 1 ? added + " new updates" : "Updates changed: show them";
+    // The words come from the page, in its language.
+    button.textContent = added === 1 ? section.getAttribute("data-one-new")
+      : added > 1 ? section.getAttribute("data-many-new").replace("{count}", added)
+      : section.getAttribute("data-changed");
     button.hidden = false;
   }
 

@@ -27,3 +27,4 @@ STORY_DATETIME_FORMAT = "j F Y، H:i"  # 2 دسمبر 2026، 17:30
 CARD_DATETIME_FORMAT = "j F Y، H:i"
 DAY_MONTH_FORMAT = "j F"  # 2 دسمبر
 TIME_OF_DAY_FORMAT = "H:i"
+UPDATE_TIME_FORMAT = "j F، H:i"  # 2 دسمبر، 17:30
