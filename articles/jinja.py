@@ -4,9 +4,10 @@ Readers' pages are rendered with Jinja2, faster than Django's template
 language for pages made of many story cards; the admin keeps
 Django's templates. The filters are the ones in templatetags/articles_tags.py,
 plus `safe_url` (articles/html.py) for every address stored in the database
-that becomes a link, Django's date formatting (in the site's time zone, as
-Django's `date` filter does) and its `url`, `static` and `querystring`
-helpers.
+that becomes a link, `dir_attr` (articles/html.py) for a line of text that
+may read the other way from the page, Django's date formatting (in the
+site's time zone, as Django's `date` filter does) and its `url`, `static`
+and `querystring` helpers.
 """
 
 from datetime import datetime
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
-from .html import safe_url
+from .html import dir_attr, safe_url
 from .models import remembered_reverse
 from .seo import canonical_url
 from .templatetags import articles_tags
@@ -68,6 +69,7 @@ def environment(**options) -> Environment:
         absolute_url=articles_tags.absolute_url,
         json_ld=articles_tags.json_ld,
         safe_url=safe_url,
+        dir_attr=dir_attr,
         linebreaksbr=defaultfilters.linebreaksbr,
         pluralize=defaultfilters.pluralize,
         truncatewords=defaultfilters.truncatewords,
