@@ -92,7 +92,8 @@ bench-throughput: $(BIN)/.installed nginx wrk ## Throughput, latency, CPU and me
 # The Urdu font: Noto Nastaliq Urdu (OFL) from its npm package, cut down to
 # the letters, marks, punctuation and digits Urdu uses, with every layout
 # feature kept (Nastaliq shaping lives in GSUB/GPOS), plus the Latin digits.
-# static/fonts/ holds the result; only this target needs the network.
+# static/fonts/ holds the result; only this target needs the network. A fixed
+# SOURCE_DATE_EPOCH (the font's timestamps) makes it the same bytes each time.
 FONT_PACKAGE := @fontsource/noto-nastaliq-urdu@5.3.0
 FONT_FILES := package/files/noto-nastaliq-urdu
 FONT_URDU := U+0020,U+00A0,U+060C,U+061B,U+061F,U+0610-0614,U+0621-063A,U+0640-0655,\
@@ -100,7 +101,7 @@ FONT_URDU := U+0020,U+00A0,U+060C,U+061B,U+061F,U+0610-0614,U+0621-063A,U+0640-0
 	U+06BE,U+06C0-06C3,U+06CC,U+06D2-06D4,U+06F0-06F9,U+200C-200F,U+2010-2011,U+FDF2,U+FDFA
 FONT_SUBSET = $(abspath $(BIN))/pyftsubset --layout-features='*' --no-hinting
 font: $(BIN)/.installed ## Rebuild static/fonts/noto-nastaliq-urdu.woff2 from the npm package (network)
-	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; out=$$PWD/static/fonts; \
+	set -e; export SOURCE_DATE_EPOCH=0; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; out=$$PWD/static/fonts; \
 		cd "$$tmp"; npm pack --silent $(FONT_PACKAGE) >/dev/null; tar xzf *.tgz; \
 		$(FONT_SUBSET) $(FONT_FILES)-arabic-400-normal.woff2 --unicodes="$(FONT_URDU)" \
 			--output-file=urdu.ttf; \
