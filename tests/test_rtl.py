@@ -108,7 +108,9 @@ def test_english_pages_keep_english_lines_unmarked(client):
     article = make_article(headline=ENGLISH, standfirst="Talks in January.")
     page = client.get("/").content.decode()
     assert f">{ENGLISH}</a>" in page
-    assert ' dir="' not in page
+    assert 'class="card__title">' in page
+    assert 'class="card__title" dir=' not in page
+    assert 'dir="rtl"' not in page
     page = client.get(article.get_absolute_url()).content.decode()
     assert f'<h1 class="story__headline">{ENGLISH}</h1>' in page
 
