@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import get_template
+from django.utils.translation import get_language
 from markupsafe import Markup
 
 CARD_TEMPLATE = "articles/includes/article_card.html"
@@ -86,6 +87,8 @@ def is_keeping() -> bool:
 def card_key(story, options: dict, sections: dict) -> tuple:
     section = sections.get(story.section_id)
     return (
+        # The page's language: the section link goes to its page in it.
+        get_language(),
         story.pk,
         story.modified_at,
         section and (section.name, section.slug),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import get_language, get_language_bidi
 
 from .models import Region, Section
 from .pagecache import shows
@@ -25,4 +26,7 @@ def site(request: HttpRequest) -> dict:
         "site_tagline": settings.SITE_TAGLINE,
         "nav_sections": lambda: navigation()[0],
         "nav_regions": lambda: navigation()[1],
+        # The page's language (from its address) for <html lang dir>.
+        "LANGUAGE_CODE": get_language(),
+        "LANGUAGE_BIDI": get_language_bidi(),
     }

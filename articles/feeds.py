@@ -50,7 +50,7 @@ class StoryFeed(Feed):
     """The newest published stories of `self.stories(obj)`, with absolute
     links, permanent guids, bylines, categories and the lead picture."""
 
-    language = "en"
+    # No `language`: the feed's is the page's (Django's get_language()).
     author_name = settings.SITE_NAME
 
     def __call__(
@@ -65,7 +65,7 @@ class StoryFeed(Feed):
         return Feed.__call__(feed, request, *args, **kwargs)
 
     def stories(self, obj):
-        return Article.objects.published()
+        return Article.objects.in_page_language()
 
     def list_key(self, obj) -> str:
         """The key of the list this feed shows (see purge.py)."""
@@ -173,7 +173,7 @@ class SectionFeed(StoryFeed):
         return get_object_or_404(Section, slug=slug)
 
     def stories(self, obj: Section):
-        return Article.objects.published().filter(section=obj)
+        return Article.objects.in_page_language().filter(section=obj)
 
     def title(self, obj: Section) -> str:
         return f"{obj.name} – {settings.SITE_NAME}"
@@ -190,7 +190,7 @@ class RegionFeed(StoryFeed):
         return get_object_or_404(Region, slug=slug)
 
     def stories(self, obj: Region):
-        return Article.objects.published().filter(regions=obj)
+        return Article.objects.in_page_language().filter(regions=obj)
 
     def title(self, obj: Region) -> str:
         return f"News from {obj.name} – {settings.SITE_NAME}"
@@ -207,7 +207,7 @@ class TagFeed(StoryFeed):
         return get_object_or_404(Tag, slug=slug)
 
     def stories(self, obj: Tag):
-        return Article.objects.published().filter(tags=obj)
+        return Article.objects.in_page_language().filter(tags=obj)
 
     def title(self, obj: Tag) -> str:
         return f"{obj.name} – {settings.SITE_NAME}"
@@ -224,7 +224,7 @@ class AuthorFeed(StoryFeed):
         return get_object_or_404(Author, slug=slug)
 
     def stories(self, obj: Author):
-        return Article.objects.published().filter(authors=obj)
+        return Article.objects.in_page_language().filter(authors=obj)
 
     def title(self, obj: Author) -> str:
         return f"{obj.name} – {settings.SITE_NAME}"

@@ -5,6 +5,8 @@ The queries are in querysets.py (front_page_candidates(), recent_places());
 how each place's cards look is in templates/articles/includes/article_card.html.
 """
 
+from django.conf import settings
+
 from . import cards
 from .models import Article
 from .querysets import front_page_candidates, recent_places
@@ -24,25 +26,28 @@ RECENT_POOL = 400
 REGION_LOOKAHEAD = 6
 
 
-def front_page_stories(sections: list, regions: list) -> dict:
+def front_page_stories(
+    sections: list, regions: list, language: str = settings.LANGUAGE_CODE
+) -> dict:
     """The stories of each place of the front page, in 3 queries: one for
     the breaking bar, lead, top stories, latest list and video strip (see
     top_of_page()), two for a block of each of `sections` and the strip of
-    `regions` (see blocks()). Stories are for_cards() rows, for
-    attach_cards()."""
-    places = top_of_page()
+    `regions` (see blocks()), all in `language`. Stories are for_cards()
+    rows, for attach_cards()."""
+    places = top_of_page(language)
     above = [places["lead"], *places["top_stories"], *places["latest"]]
     shown = {story.pk for story in above + places["video_stories"] if story}
-    return places | blocks(sections, regions, shown)
+    return places | blocks(sections, regions, shown, language)
 
 
-def top_of_page() -> dict:
+def top_of_page(language: str = settings.LANGUAGE_CODE) -> dict:
     """The breaking bar, the lead, the top stories, the latest list and the
     video strip, from one query. The story pinned at rank 1 leads, the other
     pinned stories are the first top stories (by rank); the newest stories
     fill the rest, and videos not shown above make the strip."""
     newest_count = TOP_STORIES + LATEST + 1
     found = front_page_candidates(
+        language=language,
         breaking=BREAKING,
         pinned=TOP_STORIES + 1,
         # Room for the pinned stories among the newest, and for the newest
@@ -69,7 +74,7 @@ def top_of_page() -> dict:
     }
 
 
-def blocks(sections: list, regions: list, shown: set[int]) -> dict:
+def blocks(sections: list, regions: list, shown: set[int], language: str) -> dict:
     """A block of each of `sections` and the strip of `regions`, drawn from
     the newest stories not yet `shown`: one query lists where those are
     filed, the blocks are picked from it here, and one more loads the
@@ -78,7 +83,7 @@ def blocks(sections: list, regions: list, shown: set[int]) -> dict:
     shown = set(shown)
     in_section = {section.pk: [] for section in sections}
     in_region = {region.pk: [] for region in regions}
-    for pk, section_id, region_id in recent_places(shown, RECENT_POOL):
+    for pk, section_id, region_id in recent_places(language, shown, RECENT_POOL):
         # A story in three regions comes three times, one after the other.
         picks = in_section.get(section_id)
         if picks is not None and len(picks) < SECTION_BLOCK and pk not in picks:

@@ -21,7 +21,7 @@ from jinja2 import Environment, Undefined
 
 from .html import dir_attr, safe_url
 from .models import remembered_reverse
-from .seo import canonical_url
+from .seo import alternates, canonical_url, language_switch
 from .templatetags import articles_tags
 
 
@@ -57,7 +57,12 @@ def environment(**options) -> Environment:
     options["undefined"] = Undefined
     env = Environment(**options)
     env.globals.update(
-        url=url, static=static, querystring=querystring, canonical_url=canonical_url
+        url=url,
+        static=static,
+        querystring=querystring,
+        canonical_url=canonical_url,
+        alternates=alternates,
+        language_switch=language_switch,
     )
     env.filters.update(
         date=date,

@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from taggit.managers import TaggableManager
 
 from .html import sanitize, set_directions, split_blocks
@@ -29,17 +29,22 @@ def shows(key: str) -> None:
     shows(key)
 
 
-def remembered_reverse(name: str, **kwargs) -> str:
+def remembered_reverse(name: str, language: str | None = None, **kwargs) -> str:
     """reverse(), remembered: a front page links to some fifty stories, most
     of them two or three times, and each reverse() walks the URL patterns.
-    An address depends only on its name and arguments (and the script
-    prefix), so a story with a new slug gets a new entry."""
-    return _remembered_reverse(get_script_prefix(), name, tuple(kwargs.items()))
+    An address depends only on its name and arguments, the script prefix
+    and its language (/ur/ for Urdu; the page's language unless given), so
+    a story with a new slug gets a new entry."""
+    language = language or translation.get_language()
+    return _remembered_reverse(
+        get_script_prefix(), language, name, tuple(kwargs.items())
+    )
 
 
 @lru_cache(maxsize=20_000)
-def _remembered_reverse(prefix: str, name: str, kwargs: tuple) -> str:
-    return reverse(name, kwargs=dict(kwargs))
+def _remembered_reverse(prefix: str, language: str, name: str, kwargs: tuple) -> str:
+    with translation.override(language):
+        return reverse(name, kwargs=dict(kwargs))
 
 
 @receiver(setting_changed)
@@ -488,7 +493,10 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         # Whatever page links to a story shows it: its key goes with the page.
         shows(f"s{self.pk}")
-        return remembered_reverse("articles:article-detail", pk=self.pk, slug=self.slug)
+        # In the story's own language, whichever page links to it.
+        return remembered_reverse(
+            "articles:article-detail", self.language, pk=self.pk, slug=self.slug
+        )
 
     def _unlink(self, translation_id: int, keep: int | None = None) -> None:
         linked = Article.objects.filter(translation_id=translation_id)

@@ -49,6 +49,13 @@ UNCACHED_PREFIXES = (
     "/stats/",
     "/static/",
     "/media/",
+    # The same addresses of the other languages' pages (/ur/preview/...).
+    *(
+        f"/{code}/{path}/"
+        for code, _ in settings.LANGUAGES
+        if code != settings.LANGUAGE_CODE
+        for path in ("preview", "stats")
+    ),
 )
 UNCACHED_PATHS = ("/healthz", "/readyz")
 

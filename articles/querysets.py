@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
 from django.db.models import F, Prefetch, Q, Value, prefetch_related_objects
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.translation import get_language
 from taggit.models import Tag, TaggedItem
 
 from . import search as text_search
@@ -17,6 +19,7 @@ from . import search as text_search
 CARD_FIELDS = (
     "headline",
     "slug",
+    "language",
     "standfirst",
     "kind",
     "published_at",
@@ -66,6 +69,11 @@ class ArticleQuerySet(models.QuerySet):
         """Stories readers may see (see is_published())."""
         return self.filter(is_published())
 
+    def in_page_language(self) -> "ArticleQuerySet":
+        """Published stories in the language of the page being rendered
+        (the active language: /ur/ pages are Urdu, the others English)."""
+        return self.published().filter(language=get_language())
+
     def newest_first(self) -> "ArticleQuerySet":
         return self.order_by("-published_at", "-pk")
 
@@ -82,6 +90,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.only(
             "headline",
             "slug",
+            "language",
             "published_at",
             "front_page_rank",
             "modified_at",
@@ -283,7 +292,7 @@ def story_part(name: str) -> Prefetch:
 
     visible = is_published("target__")
     # A link shows its target's headline and address, nothing more of it.
-    target = ("target__headline", "target__slug")
+    target = ("target__headline", "target__slug", "target__language")
     match name:
         case "read_more":
             queryset = (
@@ -383,17 +392,18 @@ def newest_matches(matches: ArticleQuerySet) -> ArticleQuerySet:
 
 
 def front_page_candidates(
-    *, breaking: int, pinned: int, newest: int, videos: int
+    *, language: str, breaking: int, pinned: int, newest: int, videos: int
 ) -> dict[str, list]:
     """What the top of the front page chooses from, in one query, as lists
     of for_cards() rows: the `breaking` newest stories whose breaking flag
     has not expired, the first `pinned` pinned stories (by rank), the
     `newest` newest stories and the `videos` newest videos. Each list is in
-    the order named; a story may be in several."""
+    the order named; a story may be in several. Only stories in
+    `language`."""
     from .models import Article
 
     now = timezone.now()
-    live = Article.objects.published().for_cards()
+    live = Article.objects.published().filter(language=language).for_cards()
     parts = {
         "breaking": (
             live.filter(is_breaking=True)
@@ -418,8 +428,8 @@ def front_page_candidates(
     return found
 
 
-def recent_places(excluding: set[int], count: int) -> list[tuple]:
-    """Where the `count` newest published stories not in `excluding` are
+def recent_places(language: str, excluding: set[int], count: int) -> list[tuple]:
+    """Where the `count` newest published stories in `language` not in `excluding` are
     filed, newest first, in one query: (story id, section id, region id)
     rows. A story in three regions has three rows, one after the other; a
     story in none has one, with None for the region."""
@@ -427,6 +437,7 @@ def recent_places(excluding: set[int], count: int) -> list[tuple]:
 
     recent = (
         Article.objects.published()
+        .filter(language=language)
         .exclude(pk__in=excluding)
         .newest_first()
         .values("pk")[:count]
@@ -462,15 +473,17 @@ def newest_first(stories: list) -> list:
     )
 
 
-def most_read_stories(count: int = 5) -> dict:
-    """The "Most read" lists of the last 24 hours and 7 days, in 2 queries."""
+def most_read_stories(language: str = settings.LANGUAGE_CODE, count: int = 5) -> dict:
+    """The "Most read" lists of the last 24 hours and 7 days of the stories
+    in `language`, in 2 queries."""
     from .models import Article
 
     def top(hours: int) -> list:
         return list(
             Article.objects.published()
+            .filter(language=language)
             .most_read(hours)
-            .only("headline", "slug", "published_at")[:count]
+            .only("headline", "slug", "language", "published_at")[:count]
         )
 
     return {"most_read_day": top(24), "most_read_week": top(24 * 7)}

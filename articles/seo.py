@@ -14,9 +14,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.duration import duration_iso_string
 from django.utils.encoding import escape_uri_path
+from django.utils.translation import get_language
 
 from .images import rendition_for
-from .models import Article, Image
+from .models import Article, Image, remembered_reverse
 
 SCHEMA = "https://schema.org"
 # The lead picture is offered at these widths (or the nearest rendition), so
@@ -38,6 +39,59 @@ def canonical_url(request: HttpRequest, page: Page | None = None) -> str:
     if page and page.number > 1:
         url += f"?page={page.number}"
     return url
+
+
+def page_in_languages(
+    request: HttpRequest, article: Article | None = None, translation=None
+) -> dict[str, str]:
+    """The address of the page shown in each language it exists in, by
+    language code: a story's page and its (published) translation's, or
+    a list page (front page, section, tag, search, ...) in every language.
+    Empty for a page no address names (a 404 of an unknown address)."""
+    if article:
+        pages = {article.language: article.get_absolute_url()}
+        if translation:
+            pages[translation.language] = translation.get_absolute_url()
+        return pages
+    match = request.resolver_match
+    if match is None or not match.view_name.startswith("articles:"):
+        return {}
+    return {
+        code: remembered_reverse(match.view_name, code, **match.kwargs)
+        for code, _ in settings.LANGUAGES
+    }
+
+
+def alternates(
+    request: HttpRequest, article: Article | None = None, translation=None
+) -> list[tuple[str, str]]:
+    """The page's <link rel="alternate" hreflang> links, as (hreflang,
+    absolute address): one for each language it exists in and x-default
+    (the English page) when there is more than one."""
+    pages = page_in_languages(request, article, translation)
+    links = [(code, absolute(request, url)) for code, url in pages.items()]
+    if len(pages) > 1 and settings.LANGUAGE_CODE in pages:
+        links.append(("x-default", absolute(request, pages[settings.LANGUAGE_CODE])))
+    return links
+
+
+def language_switch(
+    request: HttpRequest, article: Article | None = None, translation=None
+) -> list[tuple[str, str, str]]:
+    """The links of the language switch, as (code, name, address): the
+    page shown in each other language, or that language's front page when
+    the page is not in it (a story without a translation)."""
+    current = article.language if article else get_language()
+    pages = page_in_languages(request, article, translation)
+    return [
+        (
+            code,
+            name,
+            pages.get(code) or remembered_reverse("articles:front-page", code),
+        )
+        for code, name in settings.LANGUAGES
+        if code != current
+    ]
 
 
 def image_object(request: HttpRequest, image: Image, width: int) -> dict | None:
@@ -81,7 +135,7 @@ def front_page_data(request: HttpRequest) -> list[dict]:
         "name": settings.SITE_NAME,
         "url": absolute(request, reverse("articles:front-page")),
         "description": settings.SITE_TAGLINE,
-        "inLanguage": "en",
+        "inLanguage": get_language(),
         "potentialAction": {
             "@type": "SearchAction",
             "target": {
@@ -138,7 +192,7 @@ def article_data(article: Article, request: HttpRequest) -> list[dict]:
         "publisher": organization(request),
         "articleSection": article.section.name,
         "keywords": [tag.name for tag in article.tag_list],
-        "inLanguage": "en",
+        "inLanguage": article.language,
         "isAccessibleForFree": True,
     }
     if not news_article["image"]:

@@ -18,6 +18,10 @@ from .models import Article, Author, Region, Section
 PICTURE_FIELDS = [
     f"lead_image__{name}" for name in ("file", "width", "height", "renditions")
 ]
+# What a story's translation needs to give its address and whether it is live.
+TRANSLATION_FIELDS = [
+    f"translation__{name}" for name in ("slug", "language", "status", "published_at")
+]
 NEWS_WINDOW = timedelta(days=2)
 # Google News reads at most 1,000 stories from one sitemap.
 NEWS_LIMIT = 1000
@@ -33,13 +37,15 @@ class StorySitemap(Sitemap):
 
     def items(self):
         return (
-            Article.objects.published()
-            .select_related("lead_image")
+            Article.objects.in_page_language()
+            .select_related("lead_image", "translation")
             .only(
                 "slug",
+                "language",
                 "published_at",
                 "modified_at",
                 *PICTURE_FIELDS,
+                *TRANSLATION_FIELDS,
             )
             .order_by("pk")
         )
@@ -49,17 +55,26 @@ class StorySitemap(Sitemap):
         return max(item.modified_at, item.published_at)
 
     def get_latest_lastmod(self):
-        latest = Article.objects.published().aggregate(
+        latest = Article.objects.in_page_language().aggregate(
             modified=Max("modified_at"), published=Max("published_at")
         )
         return max(filter(None, latest.values()), default=None)
 
     def get_urls(self, page=1, site=None, protocol=None) -> list[dict]:
         """Django's url entries, each with the absolute address of the
-        story's picture in "images"."""
+        story's picture in "images", and in "alternates" the story's and
+        its published translation's addresses (xhtml:link) when it has one."""
         urls = super().get_urls(page=page, site=site, protocol=protocol)
         prefix = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
         for url in urls:
+            story = url["item"]
+            translation = story.translation
+            if translation is not None and translation.is_live:
+                url["alternates"] = [
+                    {"lang_code": item.language, "location": prefix + location}
+                    for item in sorted((story, translation), key=by_language)
+                    for location in [item.get_absolute_url()]
+                ]
             rendition = rendition_for(url["item"].lead_image, SITEMAP_IMAGE_WIDTH)
             if rendition is None:
                 url["images"] = []
@@ -71,6 +86,11 @@ class StorySitemap(Sitemap):
         return urls
 
 
+def by_language(story: Article) -> int:
+    """Position of the story's language in settings.LANGUAGES."""
+    return [code for code, _ in settings.LANGUAGES].index(story.language)
+
+
 class NewsSitemap(StorySitemap):
     """Stories published in the last two days, newest first, with the
     <news:news> details Google News wants."""
@@ -80,12 +100,14 @@ class NewsSitemap(StorySitemap):
     def items(self):
         since = timezone.now() - NEWS_WINDOW
         return (
-            Article.objects.published()
+            Article.objects.in_page_language()
             .filter(published_at__gte=since)
-            .select_related("lead_image")
+            .select_related("lead_image", "translation")
             .only(
                 "slug",
+                "language",
                 "headline",
+                *TRANSLATION_FIELDS,
                 "published_at",
                 "modified_at",
                 *PICTURE_FIELDS,
@@ -96,7 +118,7 @@ class NewsSitemap(StorySitemap):
     def get_latest_lastmod(self):
         since = timezone.now() - NEWS_WINDOW
         latest = (
-            Article.objects.published()
+            Article.objects.in_page_language()
             .filter(published_at__gte=since)
             .aggregate(modified=Max("modified_at"), published=Max("published_at"))
         )
@@ -107,7 +129,7 @@ class NewsSitemap(StorySitemap):
         for url in urls:
             url["news"] = {
                 "name": settings.SITE_NAME,
-                "language": "en",
+                "language": url["item"].language,
                 "publication_date": url["item"].published_at,
                 "title": url["item"].headline,
             }
@@ -126,7 +148,7 @@ class StoryPageSitemap(Sitemap):
         # One grouped query (the filter limits the aggregate to published
         # stories): a subquery per page would grow with every tag and story.
         return (
-            self.model.objects.filter(stories__in=Article.objects.published())
+            self.model.objects.filter(stories__in=Article.objects.in_page_language())
             .annotate(newest=Max("stories__published_at"))
             .order_by("pk")
         )
@@ -138,7 +160,7 @@ class StoryPageSitemap(Sitemap):
         # The newest story filed under any such page: an index scan that
         # stops at the first row.
         return (
-            Article.objects.published()
+            Article.objects.in_page_language()
             .filter(**{f"{self.article_field}__isnull": False})
             .order_by("-published_at")
             .values_list("published_at", flat=True)

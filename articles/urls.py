@@ -5,17 +5,17 @@ from . import feeds, views
 from .pagecache import public_page
 
 
-class TagSlugConverter(SlugConverter):
-    """Tag slugs as taggit makes them: letters of any script (پاکستان)."""
+class UnicodeSlugConverter(SlugConverter):
+    """Slugs in letters of any script (پاکستان): tags as taggit makes them,
+    Urdu stories' and authors' slugs (allow_unicode), and ASCII ones."""
 
     regex = r"[-\w]+"
 
 
-register_converter(TagSlugConverter, "tagslug")
+register_converter(UnicodeSlugConverter, "uslug")
 
-# The slugs of the pages that have feeds, as regular expressions (see feed()).
-SLUG = f"(?P<slug>{SlugConverter.regex})"
-TAG_SLUG = f"(?P<slug>{TagSlugConverter.regex})"
+# The slugs of the pages that have feeds, as a regular expression (see feed()).
+SLUG = f"(?P<slug>{UnicodeSlugConverter.regex})"
 
 
 def feed(page: str, view: feeds.StoryFeed, name: str):
@@ -33,10 +33,10 @@ app_name = "articles"
 
 urlpatterns = [
     path("", views.front_page, name="front-page"),
-    path("section/<slug:slug>/", views.section_detail, name="section-detail"),
-    path("region/<slug:slug>/", views.region_detail, name="region-detail"),
-    path("tag/<tagslug:slug>/", views.tag_detail, name="tag-detail"),
-    path("author/<slug:slug>/", views.author_detail, name="author-detail"),
+    path("section/<uslug:slug>/", views.section_detail, name="section-detail"),
+    path("region/<uslug:slug>/", views.region_detail, name="region-detail"),
+    path("tag/<uslug:slug>/", views.tag_detail, name="tag-detail"),
+    path("author/<uslug:slug>/", views.author_detail, name="author-detail"),
     path("video/", views.video_list, name="video-list"),
     path("search/", views.search, name="search"),
     path("most-read/", views.most_read, name="most-read"),
@@ -47,9 +47,9 @@ urlpatterns = [
     feed("", feeds.LatestStoriesFeed(), "latest-feed"),
     feed(f"section/{SLUG}/", feeds.SectionFeed(), "section-feed"),
     feed(f"region/{SLUG}/", feeds.RegionFeed(), "region-feed"),
-    feed(f"tag/{TAG_SLUG}/", feeds.TagFeed(), "tag-feed"),
+    feed(f"tag/{SLUG}/", feeds.TagFeed(), "tag-feed"),
     feed(f"author/{SLUG}/", feeds.AuthorFeed(), "author-feed"),
     path("news/<int:pk>/", views.article_redirect, name="article-short"),
-    path("news/<int:pk>/<slug:slug>/", views.article_detail, name="article-detail"),
+    path("news/<int:pk>/<uslug:slug>/", views.article_detail, name="article-detail"),
     path("preview/<int:pk>/", views.article_preview, name="article-preview"),
 ]

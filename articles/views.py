@@ -2,13 +2,14 @@ import logging
 import re
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language, override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -19,7 +20,7 @@ from . import cards, frontpage, mostread, seo
 from . import search as text_search
 from .context_processors import navigation
 from .forms import SearchForm
-from .models import Article, Author, Region, Section
+from .models import Article, Author, Region, Section, remembered_reverse
 from .pagecache import public_page, shows, shows_only
 from .querysets import load_parts, most_read_stories
 from .roles import stories_for
@@ -59,7 +60,7 @@ def paginate(request: HttpRequest, stories, place: str = "story_list") -> Page:
 @public_page
 def front_page(request: HttpRequest) -> HttpResponse:
     shows("front")
-    context = frontpage.front_page_stories(*navigation())
+    context = frontpage.front_page_stories(*navigation(), get_language())
     frontpage.attach_cards(context)
     context["structured_data"] = seo.front_page_data(request)
     return render(request, "articles/front_page.html", context)
@@ -71,7 +72,9 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     section = get_object_or_404(Section, slug=slug)
     shows(f"sec{section.pk}")
     page = paginate(
-        request, Article.objects.published().filter(section=section), "section_page"
+        request,
+        Article.objects.in_page_language().filter(section=section),
+        "section_page",
     )
     return render(
         request,
@@ -85,7 +88,7 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     region = get_object_or_404(Region, slug=slug)
     shows(f"reg{region.pk}")
-    page = paginate(request, Article.objects.published().filter(regions=region))
+    page = paginate(request, Article.objects.in_page_language().filter(regions=region))
     return render(
         request, "articles/region_detail.html", {"region": region, "page": page}
     )
@@ -96,7 +99,7 @@ def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     shows(f"tag{tag.pk}")
-    page = paginate(request, Article.objects.published().filter(tags=tag))
+    page = paginate(request, Article.objects.in_page_language().filter(tags=tag))
     return render(request, "articles/tag_detail.html", {"tag": tag, "page": page})
 
 
@@ -105,7 +108,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     shows(f"au{author.pk}")
-    page = paginate(request, Article.objects.published().filter(authors=author))
+    page = paginate(request, Article.objects.in_page_language().filter(authors=author))
     return render(
         request, "articles/author_detail.html", {"author": author, "page": page}
     )
@@ -116,9 +119,24 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def video_list(request: HttpRequest) -> HttpResponse:
     shows("video")
     page = paginate(
-        request, Article.objects.published().filter(kind=Article.Kind.VIDEO)
+        request, Article.objects.in_page_language().filter(kind=Article.Kind.VIDEO)
     )
     return render(request, "articles/video_list.html", {"page": page})
+
+
+def live_translation(article: Article) -> Article | None:
+    """The story's translation if readers may see it (one query, only for a
+    story that has one). The story's page notes it, so that its language
+    switch follows the translation being published, withdrawn or renamed."""
+    if not article.translation_id:
+        return None
+    shows(f"s{article.translation_id}")
+    return (
+        Article.objects.published()
+        .only("slug", "language")
+        .filter(pk=article.translation_id)
+        .first()
+    )
 
 
 def gone_or_404(request: HttpRequest, pk: int) -> HttpResponse:
@@ -133,7 +151,7 @@ def gone_or_404(request: HttpRequest, pk: int) -> HttpResponse:
 @public_page
 def article_redirect(request: HttpRequest, pk: int) -> HttpResponse:
     shows(f"s{pk}")
-    article = Article.objects.published().only("slug").filter(pk=pk).first()
+    article = Article.objects.published().only("slug", "language").filter(pk=pk).first()
     if article is None:
         return gone_or_404(request, pk)
     return redirect(article, permanent=True)
@@ -147,9 +165,10 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     article = Article.objects.published().for_detail().filter(pk=pk).first()
     if article is None:
         return gone_or_404(request, pk)
-    if article.slug != slug:
-        # The slug was edited (or mistyped): send readers and search engines
-        # to the one canonical address.
+    if article.slug != slug or article.language != get_language():
+        # The slug was edited (or mistyped), or the story is in the other
+        # language (/news/... for an Urdu story, /ur/news/... for an English
+        # one): send readers and search engines to the one canonical address.
         return redirect(article, permanent=True)
     load_parts(article)
     shows(*(f"a{author.pk}" for author in article.author_list))
@@ -161,6 +180,7 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "articles/article_detail.html",
         {
             "article": article,
+            "translation": live_translation(article),
             "current_section": article.section.slug,
             "structured_data": seo.article_data(article, request),
         },
@@ -173,7 +193,7 @@ def most_read(request: HttpRequest) -> HttpResponse:
     """The "Most read" lists: a page of their own, which the front page and
     story pages fetch into theirs (static/js/most-read.js), so that those can
     stay cached for hours while this changes every few minutes."""
-    return render(request, "articles/most_read.html", most_read_stories())
+    return render(request, "articles/most_read.html", most_read_stories(get_language()))
 
 
 @require_safe
@@ -185,11 +205,15 @@ def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
     stories = stories_for(request.user, Article.objects.for_detail())
     article = get_object_or_404(stories, pk=pk)
     load_parts(article)
-    response = render(
-        request,
-        "articles/article_detail.html",
-        {"article": article, "current_section": article.section.slug, "preview": True},
-    )
+    context = {
+        "article": article,
+        "translation": live_translation(article),
+        "current_section": article.section.slug,
+        "preview": True,
+    }
+    # The story's page as readers will see it, in the story's language.
+    with override(article.language):
+        response = render(request, "articles/article_detail.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -214,7 +238,7 @@ def search(request: HttpRequest) -> HttpResponse:
         response = render(request, "articles/search.html", context)
     else:
         query = form.cleaned_data["q"].strip()
-        stories = filter_stories(Article.objects.published(), form.cleaned_data)
+        stories = filter_stories(Article.objects.in_page_language(), form.cleaned_data)
         page = Paginator(stories.search(query).for_listing(), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
@@ -271,11 +295,23 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
 @require_safe
 @public_page
 def robots_txt(request: HttpRequest) -> HttpResponse:
+    # One robots.txt for the site, at its root: each language's sitemaps.
+    languages = [code for code, _ in settings.LANGUAGES]
     context = {
-        "sitemap_url": request.build_absolute_uri(reverse("articles:sitemap-index")),
-        "news_sitemap_url": request.build_absolute_uri(
-            reverse("articles:sitemap-section", kwargs={"section": "news"})
-        ),
+        "sitemap_urls": [
+            request.build_absolute_uri(address)
+            for language in languages
+            for address in (
+                remembered_reverse("articles:sitemap-index", language),
+                remembered_reverse(
+                    "articles:sitemap-section", language, section="news"
+                ),
+            )
+        ],
+        "prefixes": [
+            remembered_reverse("articles:front-page", language)
+            for language in languages
+        ],
     }
     return render(
         request, "robots.txt", context, content_type="text/plain; charset=utf-8"

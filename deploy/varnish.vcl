@@ -113,8 +113,10 @@ sub vcl_recv {
     }
     # Never cached, never served from the cache: the newsroom, previews,
     # the beacon and the health checks, and anything an editor (the
-    # session cookie) or a client with credentials asks for.
+    # session cookie) or a client with credentials asks for. Previews and
+    # the beacon answer under /ur/ too (the Urdu pages' addresses).
     if (req.url ~ "^/(admin|preview|stats)/" ||
+        req.url ~ "^/ur/(preview|stats)/" ||
         req.url ~ "^/(healthz|readyz)(\?|$)" ||
         req.http.Cookie ~ "(^|;)\s*sessionid=" ||
         req.http.Authorization) {

@@ -160,6 +160,9 @@ MIDDLEWARE = [
     # filter, before it reaches a query (the database would raise an error
     # rather than answer); see newsroom/security.py.
     "newsroom.security.refuse_unusable_input",
+    # The page's language from its address alone (/ur/ is Urdu); see
+    # newsroom/languages.py.
+    "newsroom.languages.language_from_path",
     # Anonymous readers' pages from the page cache; see articles/pagecache.py.
     "articles.pagecache.PageCacheMiddleware",
     "accounts.sessions.SessionMiddleware",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
@@ -22,7 +23,9 @@ urlpatterns = [
     # a half-signed-in session is kept to them by accounts/middleware.py.
     path(f"{settings.ADMIN_URL}account/passkeys/", include("accounts.webauthn")),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("", include("articles.urls")),
+    # Readers' pages: English ones at their addresses, Urdu ones under /ur/;
+    # the language comes from the address alone (newsroom/languages.py).
+    *i18n_patterns(path("", include("articles.urls")), prefix_default_language=False),
 ]
 
 

@@ -319,6 +319,8 @@ def test_editors_the_newsroom_and_health_checks_always_reach_the_app(varnish):
         "/admin/login/",
         "/preview/12/",
         "/stats/view/",
+        "/ur/preview/12/",
+        "/ur/stats/view/",
         "/healthz",
         "/readyz",
         "/readyz?full=1",
