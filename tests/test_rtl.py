@@ -89,10 +89,11 @@ def test_urdu_story_page_gives_headline_and_body_their_direction(client):
     page = client.get(article.get_absolute_url()).content.decode()
     assert f'<p dir="rtl">{URDU}</p>' in page
     assert '<p dir="ltr">Press release in English.</p>' in page
-    # On an English page (the chrome around the story), Urdu lines say so.
-    assert f'<h1 class="story__headline" dir="rtl">{URDU}</h1>' in page
-    assert f'<span class="caption" dir="rtl">{URDU}</span>' in page
-    assert '<p class="story__standfirst">Reuters</p>' in page
+    assert '<html lang="ur" dir="rtl">' in page
+    # Lines that read the page's way need no dir; an English one gets it.
+    assert f'<h1 class="story__headline">{URDU}</h1>' in page
+    assert f'<span class="caption">{URDU}</span>' in page
+    assert '<p class="story__standfirst" dir="ltr">Reuters</p>' in page
 
 
 @pytest.mark.django_db
