@@ -8,7 +8,7 @@ TEST_ENV := $(DEV_ENV) DATABASE_CONN_MAX_AGE=0
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve test chromium nginx varnish wrk lint format check clean \
-	bench-search bench bench-throughput faults messages
+	bench-search bench bench-throughput faults messages font
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v port=$(PORT) \
@@ -98,6 +98,30 @@ bench: $(BIN)/.installed nginx varnish wrk ## A newsroom day at 100,000 stories 
 bench-throughput: $(BIN)/.installed nginx wrk ## Throughput, latency, CPU and memory of single pages at 100,000 stories
 	$(DEV_ENV) DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
 		$(BIN)/python -m bench.throughput $(BENCH_ARGS)
+
+# The Urdu font: Noto Nastaliq Urdu (OFL) from its npm package, cut down to
+# the letters, marks, punctuation and digits Urdu uses, with every layout
+# feature kept (Nastaliq shaping lives in GSUB/GPOS), plus the Latin digits.
+# static/fonts/ holds the result; only this target needs the network. A fixed
+# SOURCE_DATE_EPOCH (the font's timestamps) makes it the same bytes each time.
+FONT_PACKAGE := @fontsource/noto-nastaliq-urdu@5.3.0
+FONT_FILES := package/files/noto-nastaliq-urdu
+FONT_URDU := U+0020,U+00A0,U+060C,U+061B,U+061F,U+0610-0614,U+0621-063A,U+0640-0655,\
+	U+0660-066D,U+0670,U+0679,U+067E,U+0686,U+0688,U+0691,U+0698,U+06A9,U+06AF,U+06BA,\
+	U+06BE,U+06C0-06C3,U+06CC,U+06D2-06D4,U+06F0-06F9,U+200C-200F,U+2010-2011,U+FDF2,U+FDFA
+FONT_SUBSET = $(abspath $(BIN))/pyftsubset --layout-features='*' --no-hinting
+font: $(BIN)/.installed ## Rebuild static/fonts/noto-nastaliq-urdu.woff2 from the npm package (network)
+	set -e; export SOURCE_DATE_EPOCH=0; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; out=$$PWD/static/fonts; \
+		cd "$$tmp"; npm pack --silent $(FONT_PACKAGE) >/dev/null; tar xzf *.tgz; \
+		$(FONT_SUBSET) $(FONT_FILES)-arabic-400-normal.woff2 --unicodes="$(FONT_URDU)" \
+			--output-file=urdu.ttf; \
+		$(FONT_SUBSET) $(FONT_FILES)-latin-400-normal.woff2 --unicodes=U+0030-0039 \
+			--output-file=digits.ttf; \
+		$(abspath $(BIN))/fonttools merge urdu.ttf digits.ttf --output-file=merged.ttf; \
+		$(FONT_SUBSET) merged.ttf --unicodes='*' --flavor=woff2 \
+			--output-file="$$out/noto-nastaliq-urdu.woff2"; \
+		cp package/LICENSE "$$out/OFL.txt"
+	@ls -l static/fonts/noto-nastaliq-urdu.woff2
 
 clean: ## Remove the virtualenv, database and generated media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -4,12 +4,13 @@ Readers' pages are rendered with Jinja2, faster than Django's template
 language for pages made of many story cards; the admin keeps
 Django's templates. The filters are the ones in templatetags/articles_tags.py,
 plus `safe_url` (articles/html.py) for every address stored in the database
-that becomes a link, Django's date formatting (in the site's time zone, as
-Django's `date` filter does) and its `url`, `static` and `querystring`
-helpers. Interface text is marked for translation with `_()` and
-`{% trans %}` (jinja2.ext.i18n on Django's gettext, so the active language
-picks the catalogue in locale/), and `date` takes the name of a format of
-newsroom/formats/<language>/formats.py.
+that becomes a link, `dir_attr` (articles/html.py) for a line of text that
+may read the other way from the page, Django's date formatting (in the
+site's time zone, as Django's `date` filter does) and its `url`, `static`
+and `querystring` helpers. Interface text is marked for translation with
+`_()` and `{% trans %}` (jinja2.ext.i18n on Django's gettext, so the active
+language picks the catalogue in locale/), and `date` takes the name of a
+format of newsroom/formats/<language>/formats.py.
 """
 
 from datetime import datetime
@@ -24,7 +25,7 @@ from jinja2 import Environment, Undefined
 
 from live.reader import live_blog_data, live_coverage
 
-from .html import safe_url
+from .html import dir_attr, safe_url
 from .models import remembered_reverse
 from .seo import alternates, canonical_url, language_switch
 from .templatetags import articles_tags
@@ -88,6 +89,7 @@ def environment(**options) -> Environment:
         absolute_url=articles_tags.absolute_url,
         json_ld=articles_tags.json_ld,
         safe_url=safe_url,
+        dir_attr=dir_attr,
         linebreaksbr=defaultfilters.linebreaksbr,
         pluralize=defaultfilters.pluralize,
         truncatewords=defaultfilters.truncatewords,

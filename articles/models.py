@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from .html import sanitize, split_blocks
+from .html import sanitize, set_directions, split_blocks
 from .images import make_crops, make_renditions
 from .querysets import ArticleQuerySet
 
@@ -606,8 +606,9 @@ class Article(models.Model):
         this runs a query. A link placed past the last block goes after it.
         """
         # Sanitised again: save() did it, but an import (bulk_create,
-        # update()) may have stored a body without save().
-        blocks = split_blocks(sanitize(self.body))
+        # update()) may have stored a body without save(). Each block gets
+        # its reading direction here, so stories stored before that get it.
+        blocks = split_blocks(set_directions(sanitize(self.body)))
         pairs = [(block, []) for block in blocks]
         links = getattr(self, "read_more", None)
         for link in self.read_more_links.all() if links is None else links:

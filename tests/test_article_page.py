@@ -222,7 +222,7 @@ def test_hostile_body_html_never_reaches_the_page(client):
     assert "steal()" not in body
     assert "javascript:" not in body
     assert "onerror" not in body
-    assert "<p>Hi" in body
+    assert '<p dir="ltr">Hi' in body
 
 
 def test_lead_image_uses_sized_renditions(client):
