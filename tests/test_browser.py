@@ -3,11 +3,13 @@ widths. Screenshots land in screenshots/ for people to look at."""
 
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
+from django.utils import translation
 from playwright.sync_api import sync_playwright
 
 from articles import mostread
@@ -91,17 +93,38 @@ def demo_urls(live_server, demo_media):
     }
 
 
+@pytest.fixture
+def urdu_demo_urls(demo_urls):
+    """The same kinds of page on the Urdu side (/ur/), from the demo's
+    Urdu stories."""
+    lead = Article.objects.published().get(language="ur", front_page_rank=1)
+    with translation.override("ur"):
+        section = lead.section.get_absolute_url()
+    return {
+        "front": "/ur/",
+        "section": section,
+        "article": lead.get_absolute_url(),
+        "search": "/ur/search/?q=" + quote("پاکستان"),
+    }
+
+
 @pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("language", ["en", "ur"])
 def test_pages_fit_the_screen_with_one_heading_and_loaded_images(
-    browser, live_server, demo_urls, width
+    browser, live_server, request, width, language
 ):
+    """Each kind of page, in English and in Urdu, at phone and desktop width."""
+    urls = request.getfixturevalue(
+        "demo_urls" if language == "en" else "urdu_demo_urls"
+    )
+    site_name = {"en": "Pakistan Christian TV", "ur": "پاکستان کرسچن ٹی وی"}[language]
     SCREENSHOTS.mkdir(exist_ok=True)
     viewport_width, viewport_height = WIDTHS[width]
     page = browser.new_page(
         viewport={"width": viewport_width, "height": viewport_height}
     )
     page.add_init_script(RECORD_CSP_VIOLATIONS)
-    for name, url in demo_urls.items():
+    for name, url in urls.items():
         response = page.goto(live_server.url + url)
         assert response.status == 200, url
         assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -112,10 +135,11 @@ def test_pages_fit_the_screen_with_one_heading_and_loaded_images(
         assert facts["overflow"] <= 0, f"{url} scrolls sideways at {width}"
         assert facts["missingAlt"] == 0, url
         assert facts["brokenImages"] == [], url
-        assert facts["lang"] == "en"
-        assert "Pakistan Christian TV" in facts["title"]
+        assert facts["lang"] == language
+        assert site_name in facts["title"], url
         assert page.evaluate("window.cspViolations") == [], url
-        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+        shot = f"{name}-{width}.png" if language == "en" else f"ur-{name}-{width}.png"
+        page.screenshot(path=SCREENSHOTS / shot, full_page=True)
     page.close()
 
 

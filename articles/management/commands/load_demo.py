@@ -202,7 +202,7 @@ def load_story(
             "section": pick(rows["section"], story["section"], "section"),
             "source": pick(rows["source"], story["source"], "source"),
             "lead_image": pick(rows["picture"], story["picture"], "picture"),
-            "lead_image_caption": "",
+            "lead_image_caption": story.get("caption", ""),
             "video_url": story.get("video_url", ""),
             "published_at": published_at,
             "updated_at": updated_at,
