@@ -48,12 +48,12 @@ test: $(BIN)/.installed chromium ## Run the whole test suite (SQLite, or DATABAS
 lint: $(BIN)/.installed ## ruff and djhtml checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/djhtml --check templates articles/templates accounts/templates live/templates
+	$(BIN)/djhtml --check templates articles/templates accounts/templates live/templates alerts/templates
 
 format: $(BIN)/.installed ## Format Python and templates
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/djhtml templates articles/templates accounts/templates live/templates
+	$(BIN)/djhtml templates articles/templates accounts/templates live/templates alerts/templates
 
 # Babel reads the Jinja2 templates (babel.cfg), which Django's makemessages
 # cannot; it needs no GNU gettext, and the .mo is committed with the .po.

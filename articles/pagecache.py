@@ -49,12 +49,14 @@ UNCACHED_PREFIXES = (
     "/stats/",
     "/static/",
     "/media/",
+    # The e-mail alerts' forms and personal links.
+    "/alerts/",
     # The same addresses of the other languages' pages (/ur/preview/...).
     *(
         f"/{code}/{path}/"
         for code, _ in settings.LANGUAGES
         if code != settings.LANGUAGE_CODE
-        for path in ("preview", "stats")
+        for path in ("preview", "stats", "alerts")
     ),
 )
 UNCACHED_PATHS = ("/healthz", "/readyz")

@@ -115,8 +115,8 @@ sub vcl_recv {
     # the beacon and the health checks, and anything an editor (the
     # session cookie) or a client with credentials asks for. Previews and
     # the beacon answer under /ur/ too (the Urdu pages' addresses).
-    if (req.url ~ "^/(admin|preview|stats)/" ||
-        req.url ~ "^/ur/(preview|stats)/" ||
+    if (req.url ~ "^/(admin|preview|stats|alerts)/" ||
+        req.url ~ "^/ur/(preview|stats|alerts)/" ||
         req.url ~ "^/(healthz|readyz)(\?|$)" ||
         req.http.Cookie ~ "(^|;)\s*sessionid=" ||
         req.http.Authorization) {

@@ -148,6 +148,8 @@ INSTALLED_APPS = [
     "articles",
     # Live coverage of developing stories.
     "live",
+    # Breaking news and the daily digest by e-mail.
+    "alerts",
     # Sign-in throttling and lockout (accounts/lockout.py).
     "axes",
 ]
@@ -445,6 +447,31 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+
+# E-mail (alerts/): any SMTP server through Django's SMTP backend, or
+# another backend by its dotted path in EMAIL_BACKEND.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Pakistan Christian TV <news@localhost>"
+)
+# At most one breaking e-mail per this many seconds (the editor is told).
+ALERT_EMAIL_MIN_INTERVAL = env_int("ALERT_EMAIL_MIN_INTERVAL", 15 * 60)
+# Messages per SMTP connection; attempts when the server is unreachable, and
+# the first pause between them (doubled each time).
+ALERT_EMAIL_BATCH_SIZE = env_int("ALERT_EMAIL_BATCH_SIZE", 100)
+ALERT_EMAIL_RETRIES = env_int("ALERT_EMAIL_RETRIES", 3)
+ALERT_EMAIL_RETRY_DELAY = env_float("ALERT_EMAIL_RETRY_DELAY", 5.0)
+# At most one confirmation e-mail per address per this many seconds.
+ALERT_CONFIRM_INTERVAL = env_int("ALERT_CONFIRM_INTERVAL", 10 * 60)
 
 LANGUAGE_CODE = "en"
 # English pages keep their addresses; Urdu pages live under /ur/. Each

@@ -28,6 +28,7 @@ urlpatterns = [
     *i18n_patterns(
         path("", include("articles.urls")),
         path("", include("live.urls")),
+        path("", include("alerts.urls")),
         prefix_default_language=False,
     ),
 ]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("alerts/", views.subscribe, name="subscribe"),
+    path("alerts/confirm/<str:value>/", views.confirm, name="confirm"),
+    path("alerts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
