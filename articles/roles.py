@@ -76,13 +76,19 @@ def setup_roles(apps=global_apps) -> None:
     live = Permission.objects.filter(
         content_type__app_label="live", codename__in=WRITER_LIVE_PERMISSIONS
     )
+    # Editors see the e-mail sends (alerts/; added by its 0002_roles), not
+    # the subscribers' addresses.
+    sends = Permission.objects.filter(
+        content_type__app_label="alerts", codename="view_emailsend"
+    )
     roles = {
         WRITER: named(WRITER_PERMISSIONS) + list(live),
         EDITOR: list(
             Permission.objects.filter(
                 content_type__app_label__in=["articles", "taggit", "live"]
             )
-        ),
+        )
+        + list(sends),
         ADMINISTRATOR: list(Permission.objects.all()),
     }
     for name, permissions in roles.items():

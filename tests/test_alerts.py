@@ -165,6 +165,8 @@ def test_urdu_page_subscribes_in_urdu(client, smtp):
     assert EmailSubscriber.objects.get().language == "ur"
     text, _ = parts(smtp.to("urdu@example.com")[0])
     assert "/ur/alerts/confirm/" in text
+    assert "کے ای میل الرٹ چاہتے ہیں" in text
+    assert "Please confirm" not in text
 
 
 @pytest.mark.parametrize(
@@ -411,3 +413,13 @@ def test_sending_waits_for_the_commit(editor_client, smtp, monkeypatch):
         send_breaking(editor_client, story)
     assert len(callbacks) == 1 and len(started) == 1
     assert smtp.messages == []
+
+
+def test_editors_see_the_sends_and_not_the_addresses(client, editor, writer):
+    client.force_login(editor)
+    sends = reverse("admin:alerts_emailsend_changelist")
+    subscribers = reverse("admin:alerts_emailsubscriber_changelist")
+    assert client.get(sends).status_code == 200
+    assert client.get(subscribers).status_code == 403
+    client.force_login(writer)
+    assert client.get(sends).status_code == 403
