@@ -423,3 +423,17 @@ def test_editors_see_the_sends_and_not_the_addresses(client, editor, writer):
     assert client.get(subscribers).status_code == 403
     client.force_login(writer)
     assert client.get(sends).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sending_runs_in_a_thread_after_the_response(client, smtp, monkeypatch):
+    monkeypatch.undo()
+    import threading
+
+    client.post("/alerts/", {"email": "reader@example.com", "breaking": "on"})
+    for thread in threading.enumerate():
+        if thread.name == "alerts-send":
+            thread.join(timeout=10)
+    [message] = smtp.to("reader@example.com")
+    assert "/alerts/confirm/" in parts(message)[0]
+    assert EmailSend.objects.get(kind="confirm").finished_at is not None
