@@ -34,11 +34,13 @@ def test_demo_pages_are_valid_html5(client, tmp_path, demo_media):
         author.get_absolute_url(),
         "/video/",
         "/news/0/missing/",
+        "/alerts/",
         # The Urdu pages (lang="ur" dir="rtl", the language switch).
         "/ur/",
         f"/ur{lead.section.get_absolute_url()}",
         "/ur/video/",
         "/ur/news/0/missing/",
+        "/ur/alerts/",
     ]
     pages = []
     for number, url in enumerate(urls):
