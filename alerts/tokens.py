@@ -1,6 +1,7 @@
 """Links in e-mails need no sign-in: the unsubscribe link carries the
 subscriber's random token; the confirmation link a signed, expiring value
-with the token and the chosen alerts (applied only once confirmed)."""
+with the token, the chosen alerts and the page's language (applied only
+once confirmed)."""
 
 from django.core import signing
 
@@ -10,7 +11,12 @@ CONFIRM_MAX_AGE = 7 * 24 * 3600
 
 def confirm_value(subscriber, wants: dict) -> str:
     return signing.dumps(
-        {"t": subscriber.token, "b": wants["breaking"], "d": wants["digest"]},
+        {
+            "t": subscriber.token,
+            "b": wants["breaking"],
+            "d": wants["digest"],
+            "l": wants["language"],
+        },
         salt=SALT,
         compress=True,
     )

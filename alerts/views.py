@@ -35,6 +35,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     wants = {
         "breaking": form.cleaned_data["breaking"],
         "digest": form.cleaned_data["digest"],
+        # The alerts' language: the page's, once confirmed.
+        "language": get_language(),
     }
     with transaction.atomic():
         subscriber, created = EmailSubscriber.objects.select_for_update().get_or_create(
@@ -50,8 +52,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         sent_at = subscriber.confirmation_sent_at
         if sent_at is None or sent_at <= now - interval:
             subscriber.confirmation_sent_at = now
-            subscriber.language = get_language()
-            subscriber.save(update_fields=["confirmation_sent_at", "language"])
+            subscriber.save(update_fields=["confirmation_sent_at"])
             send = EmailSend.objects.create(kind=EmailSend.Kind.CONFIRM)
             sending.in_background(
                 sending.send_confirmation, send.pk, subscriber.pk, wants
@@ -68,6 +69,8 @@ def confirm(request: HttpRequest, value: str) -> HttpResponse:
     subscriber = get_object_or_404(EmailSubscriber, token=data["t"])
     subscriber.wants_breaking = bool(data.get("b"))
     subscriber.wants_digest = bool(data.get("d"))
+    if data.get("l") in dict(settings.LANGUAGES):
+        subscriber.language = data["l"]
     if subscriber.confirmed_at is None or subscriber.unsubscribed_at is not None:
         subscriber.confirmed_at = timezone.now()
     subscriber.unsubscribed_at = None

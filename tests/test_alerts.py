@@ -152,6 +152,25 @@ def test_same_answer_for_known_addresses_and_one_confirmation_per_ten_minutes(
     assert len(smtp.to("new@example.com")) == 2
 
 
+def test_changes_to_a_subscription_wait_for_the_confirmation(client, smtp):
+    reader = subscriber("known@example.com")
+    client.post("/ur/alerts/", {"email": "known@example.com", "digest": "on"})
+    reader.refresh_from_db()
+    assert (reader.language, reader.wants_breaking, reader.wants_digest) == (
+        "en",
+        True,
+        False,
+    )
+    [confirm_url] = links(parts(smtp.to("known@example.com")[0])[0])
+    assert client.get(local(confirm_url)).status_code == 200
+    reader.refresh_from_db()
+    assert (reader.language, reader.wants_breaking, reader.wants_digest) == (
+        "ur",
+        False,
+        True,
+    )
+
+
 def test_a_bad_address_is_shown_on_the_form(client):
     response = client.post("/alerts/", {"email": "nope", "breaking": "on"})
     assert response.status_code == 400
