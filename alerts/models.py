@@ -1,4 +1,5 @@
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -85,3 +86,68 @@ class EmailSend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PushSubscription(models.Model):
+    """One browser's breaking-news notifications: where its push service
+    takes messages (`endpoint`) and the keys they are encrypted with."""
+
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField("public key", max_length=100)
+    auth = models.CharField("auth secret", max_length=40)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="Alerts are sent for stories in this language.",
+    )
+    sections = models.ManyToManyField(
+        "articles.Section",
+        blank=True,
+        related_name="+",
+        help_text="Breaking stories of these sections only; none means all.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "push subscription"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return urlsplit(self.endpoint).hostname or self.endpoint[:40]
+
+
+class PushSend(models.Model):
+    """One breaking alert sent by web push: who sent it and what came of it."""
+
+    story = models.ForeignKey(
+        "articles.Article",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="push_sends",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="push_sends",
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    sent_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(
+        "expired",
+        default=0,
+        help_text="Subscriptions the push service said are gone (404 or 410), "
+        "now deleted.",
+    )
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "push alert"
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Push alert at {self.started_at:%Y-%m-%d %H:%M}"

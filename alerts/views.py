@@ -5,22 +5,35 @@ The subscribe form answers the same whether the address is known or not,
 and sends at most one confirmation per address per ALERT_CONFIRM_INTERVAL.
 """
 
+import json
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import sending
+from articles.models import Section
+
+from . import push, sending
 from .forms import SubscribeForm
-from .models import EmailSend, EmailSubscriber
+from .models import EmailSend, EmailSubscriber, PushSubscription
 from .tokens import read_confirm_value
+
+
+def page_context(form: SubscribeForm) -> dict:
+    """The alerts page: the e-mail form, and what the notifications' part
+    needs (static/js/push.js): the VAPID key and the sections to choose."""
+    return {
+        "form": form,
+        "vapid_public_key": push.public_key(),
+        "sections": Section.objects.all(),
+    }
 
 
 @never_cache
@@ -28,10 +41,10 @@ from .tokens import read_confirm_value
 def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = SubscribeForm(initial={"breaking": True})
-        return render(request, "alerts/subscribe.html", {"form": form})
+        return render(request, "alerts/subscribe.html", page_context(form))
     form = SubscribeForm(request.POST)
     if not form.is_valid():
-        return render(request, "alerts/subscribe.html", {"form": form}, status=400)
+        return render(request, "alerts/subscribe.html", page_context(form), status=400)
     wants = {
         "breaking": form.cleaned_data["breaking"],
         "digest": form.cleaned_data["digest"],
@@ -89,3 +102,63 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             subscriber.save(update_fields=["unsubscribed_at"])
         return render(request, "alerts/unsubscribed.html", {"subscriber": subscriber})
     return render(request, "alerts/unsubscribe.html", {"subscriber": subscriber})
+
+
+def push_error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@never_cache
+@require_POST
+def push_subscribe(request: HttpRequest) -> JsonResponse:
+    """Save a browser's push subscription (PushSubscription.toJSON() plus
+    "sections", a list of section slugs; none means every section) for the
+    page's language. Posting again with the same endpoint updates it."""
+    if not push.public_key():
+        return push_error("Notifications are not set up on this site.", 503)
+    try:
+        data = json.loads(request.body)
+        endpoint = data["endpoint"]
+        p256dh, auth = data["keys"]["p256dh"], data["keys"]["auth"]
+        slugs = data.get("sections") or []
+        if not all(isinstance(v, str) for v in [endpoint, p256dh, auth, *slugs]):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return push_error("Expected a push subscription as JSON.")
+    if len(endpoint) > 1000 or not push.endpoint_allowed(endpoint):
+        return push_error("This push service is not accepted.")
+    if not push.keys_valid(p256dh, auth):
+        return push_error("The subscription's keys are not valid.")
+    sections = list(Section.objects.filter(slug__in=slugs))
+    with transaction.atomic():
+        subscription, created = PushSubscription.objects.update_or_create(
+            endpoint=endpoint,
+            defaults={"p256dh": p256dh, "auth": auth, "language": get_language()},
+        )
+        subscription.sections.set(sections)
+    return JsonResponse(
+        {"sections": [section.slug for section in sections]},
+        status=201 if created else 200,
+    )
+
+
+@never_cache
+@require_POST
+def push_unsubscribe(request: HttpRequest) -> JsonResponse:
+    """Forget a browser's subscription: {"endpoint": ...}."""
+    try:
+        endpoint = json.loads(request.body)["endpoint"]
+    except (ValueError, KeyError, TypeError):
+        return push_error('Expected {"endpoint": ...} as JSON.')
+    if not isinstance(endpoint, str):
+        return push_error('Expected {"endpoint": ...} as JSON.')
+    deleted, _ = PushSubscription.objects.filter(endpoint=endpoint).delete()
+    return JsonResponse({"deleted": bool(deleted)})
+
+
+@cache_control(public=True, max_age=300)
+@require_http_methods(["GET", "HEAD"])
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """static/js/sw.js at the site's root, so its scope is the whole site."""
+    script = (settings.BASE_DIR / "static" / "js" / "sw.js").read_text()
+    return HttpResponse(script, content_type="text/javascript; charset=utf-8")

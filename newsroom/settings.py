@@ -11,6 +11,7 @@ refuses to start unless DJANGO_SECRET_KEY and ALLOWED_HOSTS are set.
 import os
 import re
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -472,6 +473,37 @@ ALERT_EMAIL_RETRIES = env_int("ALERT_EMAIL_RETRIES", 3)
 ALERT_EMAIL_RETRY_DELAY = env_float("ALERT_EMAIL_RETRY_DELAY", 5.0)
 # At most one confirmation e-mail per address per this many seconds.
 ALERT_CONFIRM_INTERVAL = env_int("ALERT_CONFIRM_INTERVAL", 10 * 60)
+
+# Web push (alerts/push.py). VAPID_PRIVATE_KEY turns it on: make one with
+# `manage.py vapid_key`, and never change it (browsers' subscriptions are tied
+# to it). In development a key is made from the development SECRET_KEY.
+VAPID_PRIVATE_KEY = (
+    env_match("VAPID_PRIVATE_KEY", r"[A-Za-z0-9_-]{43}", "43 base64url characters")
+    or ""
+)
+# Who push services may contact about the site's messages.
+VAPID_SUBJECT = os.environ.get(
+    "VAPID_SUBJECT", "mailto:" + parseaddr(DEFAULT_FROM_EMAIL)[1]
+)
+# The push services subscriptions may point at: the site posts to nothing else.
+PUSH_SERVICE_ORIGINS = env_list(
+    "PUSH_SERVICE_ORIGINS",
+    [
+        "https://fcm.googleapis.com",
+        "https://updates.push.services.mozilla.com",
+        "https://*.push.apple.com",
+        "https://*.notify.windows.com",
+    ],
+)
+# At most one push alert per this many seconds; how long a push service keeps
+# an alert for a device that is off; parallel requests; a request's timeout;
+# attempts after a 429, a 5xx or a timeout, and the first pause between them.
+ALERT_PUSH_MIN_INTERVAL = env_int("ALERT_PUSH_MIN_INTERVAL", 15 * 60)
+ALERT_PUSH_TTL = env_int("ALERT_PUSH_TTL", 6 * 3600)
+ALERT_PUSH_WORKERS = env_int("ALERT_PUSH_WORKERS", 10)
+ALERT_PUSH_TIMEOUT = env_float("ALERT_PUSH_TIMEOUT", 10.0)
+ALERT_PUSH_RETRIES = env_int("ALERT_PUSH_RETRIES", 2)
+ALERT_PUSH_RETRY_DELAY = env_float("ALERT_PUSH_RETRY_DELAY", 2.0)
 
 LANGUAGE_CODE = "en"
 # English pages keep their addresses; Urdu pages live under /ur/. Each

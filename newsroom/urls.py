@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from alerts.views import service_worker
+
 from .health import healthz, readyz
 
 # The database being unreachable answers 503, not 500 (newsroom/outage.py).
@@ -18,6 +20,8 @@ handler400 = "newsroom.security.bad_request"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    # The notifications' service worker: at the root, for the whole site.
+    path("sw.js", service_worker, name="service-worker"),
     path(f"{settings.ADMIN_URL}account/", include("accounts.urls")),
     # Passkey endpoints (django-otp-webauthn's, audited): under the admin so
     # a half-signed-in session is kept to them by accounts/middleware.py.
