@@ -22,7 +22,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from accounts import audit
-from alerts.admin import send_breaking_email
+from alerts.admin import send_breaking_alert
 from newsroom.security import CheckedLookups, with_nonce
 
 from .desk import MyStoriesFilter, NeedsReviewFilter, PublicationFilter, is_breaking_now
@@ -464,7 +464,7 @@ class ArticleAdmin(CheckedLookups, KeepsRelatedRecords, VersionAdmin):
         "withdraw_stories",
         "mark_breaking",
         "unmark_breaking",
-        send_breaking_email,
+        send_breaking_alert,
     ]
 
     class Media:

@@ -76,10 +76,11 @@ def setup_roles(apps=global_apps) -> None:
     live = Permission.objects.filter(
         content_type__app_label="live", codename__in=WRITER_LIVE_PERMISSIONS
     )
-    # Editors see the e-mail sends (alerts/; added by its 0002_roles), not
-    # the subscribers' addresses.
+    # Editors see the e-mail and push sends (alerts/; added by its
+    # 0002_roles and 0004_push_roles), not the subscribers.
     sends = Permission.objects.filter(
-        content_type__app_label="alerts", codename="view_emailsend"
+        content_type__app_label="alerts",
+        codename__in=["view_emailsend", "view_pushsend"],
     )
     roles = {
         WRITER: named(WRITER_PERMISSIONS) + list(live),

@@ -220,8 +220,8 @@ def test_bad_tokens_are_a_404(client, url):
 
 
 def send_breaking(client, story):
-    url = reverse("admin:alerts_emailsend_breaking", args=[story.pk])
-    return client.post(url, follow=True)
+    url = reverse("admin:alerts_breaking", args=[story.pk])
+    return client.post(url, {"email": "on"}, follow=True)
 
 
 def test_editor_sends_a_breaking_email(editor_client, editor, smtp):
@@ -233,12 +233,12 @@ def test_editor_sends_a_breaking_email(editor_client, editor, smtp):
     subscriber("gone@example.com", unsubscribed_at=timezone.now())
     subscriber("urdu@example.com", language="ur")
 
-    url = reverse("admin:alerts_emailsend_breaking", args=[story.pk])
+    url = reverse("admin:alerts_breaking", args=[story.pk])
     confirm = editor_client.get(url).content.decode()
-    assert "<strong>2</strong> confirmed breaking-news subscribers" in confirm
+    assert "E-mail to 2 confirmed subscribers" in confirm
     assert smtp.messages == []
     page = send_breaking(editor_client, story).content.decode()
-    assert "Sending the breaking e-mail to 2 subscribers" in page
+    assert "Sending the breaking alert to 2 subscribers by e-mail" in page
 
     assert sorted(message["To"] for message in smtp.messages) == [
         "one@example.com",
@@ -269,8 +269,9 @@ def test_breaking_emails_are_rate_limited(editor_client, smtp):
     subscriber("one@example.com")
     send_breaking(editor_client, first)
     page = send_breaking(editor_client, second).content.decode()
-    assert "Not sent: a breaking e-mail went out at" in page
+    assert "Not now: one went out at" in page
     assert "at most one every 15 minutes" in page
+    assert "Choose how to send the alert." in page
     assert len(smtp.messages) == 1
     assert EmailSend.objects.filter(kind="breaking").count() == 1
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
@@ -282,14 +283,14 @@ def test_only_publishers_send_and_only_breaking_published_stories(
     client, writer, editor, smtp
 ):
     story = make_article(is_breaking=True)
-    url = reverse("admin:alerts_emailsend_breaking", args=[story.pk])
+    url = reverse("admin:alerts_breaking", args=[story.pk])
     client.force_login(writer)
     assert client.post(url).status_code == 403
     client.force_login(editor)
     calm = make_article()
     draft = make_article(is_breaking=True, status="draft")
     for other in (calm, draft):
-        url = reverse("admin:alerts_emailsend_breaking", args=[other.pk])
+        url = reverse("admin:alerts_breaking", args=[other.pk])
         assert client.get(url).status_code == 404
     assert not EmailSend.objects.exists()
 
@@ -298,12 +299,10 @@ def test_the_stories_action_leads_to_the_confirmation(editor_client):
     story = make_article(is_breaking=True)
     response = editor_client.post(
         reverse("admin:articles_article_changelist"),
-        {"action": "send_breaking_email", "_selected_action": [story.pk]},
+        {"action": "send_breaking_alert", "_selected_action": [story.pk]},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "admin:alerts_emailsend_breaking", args=[story.pk]
-    )
+    assert response["Location"] == reverse("admin:alerts_breaking", args=[story.pk])
 
 
 def test_languages_are_kept_apart(editor_client, smtp):
