@@ -39,6 +39,8 @@ class Pushed:
 class PushService:
     busy_times: int = 1
     slow_seconds: float = 2.0
+    # Added to every answer: a push service across the internet.
+    latency: float = 0.0
     received: list[Pushed] = field(default_factory=list)
 
     def __enter__(self) -> "PushService":
@@ -47,6 +49,7 @@ class PushService:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(service.latency)
                 name = self.path.rstrip("/").rsplit("/", 1)[-1]
                 service.received.append(Pushed(self.path, dict(self.headers), body))
                 status, headers = 201, {}
