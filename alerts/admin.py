@@ -12,12 +12,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 
 from articles.models import Article
 from articles.roles import may_publish
@@ -120,10 +122,16 @@ class PushSendAdmin(SendAdmin):
             *super().get_urls(),
         ]
 
+    @method_decorator(transaction.atomic)
     def send_breaking_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not may_publish(request.user):
             raise PermissionDenied
-        story = Article.objects.published().filter(pk=pk, is_breaking=True).first()
+        stories = Article.objects.published().filter(pk=pk, is_breaking=True)
+        if request.method == "POST":
+            # Two editors confirming the same story at once: the second
+            # waits here, then finds the first one's send and is refused.
+            stories = stories.select_for_update(of=("self",))
+        story = stories.first()
         if story is None:
             raise Http404("No published breaking story.")
         channels = breaking_channels(story)
