@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class AlertsConfig(AppConfig):
     name = "alerts"
-    verbose_name = "E-mail alerts"
+    verbose_name = "Alerts"

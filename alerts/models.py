@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def new_token() -> str:
@@ -85,7 +86,8 @@ class EmailSend(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M}"
+        at = timezone.localtime(self.started_at)
+        return f"{self.get_kind_display()} at {at:%Y-%m-%d %H:%M}"
 
 
 class PushSubscription(models.Model):
@@ -150,4 +152,4 @@ class PushSend(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"Push alert at {self.started_at:%Y-%m-%d %H:%M}"
+        return f"Push alert at {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
