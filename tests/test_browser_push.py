@@ -186,7 +186,8 @@ def test_reader_turns_notifications_on_for_some_sections_and_off_again(
         culture_box = part.get_by_role("checkbox", name="Culture")
     culture_box.uncheck()
 
-    part.get_by_role("button", name=words("Turn on notifications", language)).click()
+    turn_on = part.get_by_role("button", name=words("Turn on notifications", language))
+    turn_on.click()
     status = part.get_by_role("status")
     expect(status).to_have_text(
         words("Notifications are on for this device.", language)
@@ -195,9 +196,8 @@ def test_reader_turns_notifications_on_for_some_sections_and_off_again(
         "button", name=words("Turn off notifications", language)
     )
     expect(turn_off).to_be_visible()
-    expect(
-        part.get_by_role("button", name=words("Turn on notifications", language))
-    ).to_be_hidden()
+    expect(turn_off).to_be_focused()  # not lost with the button pressed
+    expect(turn_on).to_be_hidden()
     page.screenshot(path=f"/tmp/push-{language}-{width}-on.png", full_page=True)
     assert page.evaluate(SIDEWAYS) <= 0
     assert page.evaluate("window.cspViolations") == []
@@ -247,15 +247,12 @@ def test_reader_turns_notifications_on_for_some_sections_and_off_again(
     expect(status).to_have_text(
         words("Notifications are off for this device.", language)
     )
-    expect(
-        part.get_by_role("button", name=words("Turn on notifications", language))
-    ).to_be_visible()
+    expect(turn_on).to_be_visible()
     expect(turn_off).to_be_hidden()
+    expect(turn_on).to_be_focused()
     assert PushSubscription.objects.count() == 0
     page.reload()
-    expect(
-        part.get_by_role("button", name=words("Turn on notifications", language))
-    ).to_be_visible()
+    expect(turn_on).to_be_visible()
     expect(status).to_have_text("")
     assert page.errors == []
 

@@ -49,9 +49,17 @@
     saveButton.hidden = !isOn || boxes.length === 0;
   }
 
-  function busy(isBusy) {
+  // While busy the buttons are disabled, which takes the keyboard's focus
+  // away from the one pressed: give it back, or to the button shown in its
+  // place ("Turn off" for "Turn on").
+  function busy(isBusy, pressed) {
     onButton.disabled = offButton.disabled = saveButton.disabled = isBusy;
-    part.setAttribute("aria-busy", isBusy ? "true" : "false");
+    if (!isBusy && pressed && document.activeElement === document.body) {
+      if (pressed.hidden) {
+        pressed = onButton.hidden ? offButton : onButton;
+      }
+      pressed.focus();
+    }
   }
 
   function keyBytes() {
@@ -229,7 +237,7 @@
         }
       })
       .then(function () {
-        busy(false);
+        busy(false, onButton);
       });
   }
 
@@ -260,7 +268,7 @@
         }
       )
       .then(function () {
-        busy(false);
+        busy(false, offButton);
       });
   }
 
@@ -289,7 +297,7 @@
         }
       )
       .then(function () {
-        busy(false);
+        busy(false, saveButton);
       });
   }
 
