@@ -10,4 +10,5 @@ urlpatterns = [
     path("alerts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("alerts/push/", views.push_subscribe, name="push-subscribe"),
     path("alerts/push/off/", views.push_unsubscribe, name="push-unsubscribe"),
+    path("alerts/push/renew/", views.push_renew, name="push-renew"),
 ]

@@ -108,6 +108,34 @@ def push_error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+class BadSubscription(ValueError):
+    pass
+
+
+def read_subscription(data) -> dict:
+    """The endpoint and keys of PushSubscription.toJSON(), checked: a push
+    service's address (never one a stranger chose) and a valid key pair."""
+    try:
+        endpoint = data["endpoint"]
+        p256dh, auth = data["keys"]["p256dh"], data["keys"]["auth"]
+    except (KeyError, TypeError):
+        raise BadSubscription("Expected a push subscription as JSON.") from None
+    if not all(isinstance(value, str) for value in [endpoint, p256dh, auth]):
+        raise BadSubscription("Expected a push subscription as JSON.")
+    if len(endpoint) > 1000 or not push.endpoint_allowed(endpoint):
+        raise BadSubscription("This push service is not accepted.")
+    if not push.keys_valid(p256dh, auth):
+        raise BadSubscription("The subscription's keys are not valid.")
+    return {"endpoint": endpoint, "p256dh": p256dh, "auth": auth}
+
+
+def json_body(request: HttpRequest):
+    try:
+        return json.loads(request.body)
+    except ValueError:
+        raise BadSubscription("Expected JSON.") from None
+
+
 @never_cache
 @require_POST
 def push_subscribe(request: HttpRequest) -> JsonResponse:
@@ -117,29 +145,56 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
     if not push.public_key():
         return push_error("Notifications are not set up on this site.", 503)
     try:
-        data = json.loads(request.body)
-        endpoint = data["endpoint"]
-        p256dh, auth = data["keys"]["p256dh"], data["keys"]["auth"]
+        data = json_body(request)
+        fields = read_subscription(data)
         slugs = data.get("sections") or []
-        if not all(isinstance(v, str) for v in [endpoint, p256dh, auth, *slugs]):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
-        return push_error("Expected a push subscription as JSON.")
-    if len(endpoint) > 1000 or not push.endpoint_allowed(endpoint):
-        return push_error("This push service is not accepted.")
-    if not push.keys_valid(p256dh, auth):
-        return push_error("The subscription's keys are not valid.")
+        if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
+            raise BadSubscription("Expected a list of sections.")
+    except BadSubscription as error:
+        return push_error(str(error))
     sections = list(Section.objects.filter(slug__in=slugs))
+    endpoint = fields.pop("endpoint")
     with transaction.atomic():
         subscription, created = PushSubscription.objects.update_or_create(
-            endpoint=endpoint,
-            defaults={"p256dh": p256dh, "auth": auth, "language": get_language()},
+            endpoint=endpoint, defaults=fields | {"language": get_language()}
         )
         subscription.sections.set(sections)
     return JsonResponse(
         {"sections": [section.slug for section in sections]},
         status=201 if created else 200,
     )
+
+
+@csrf_exempt  # The service worker has no page and no token: see below.
+@never_cache
+@require_POST
+def push_renew(request: HttpRequest) -> JsonResponse:
+    """The browser replaced a subscription (static/js/sw.js, on
+    pushsubscriptionchange): {"old_endpoint": ..., "subscription": ...}.
+    Only whoever knows the old endpoint, a secret between the browser, its
+    push service and this site, can move it; language and sections stay."""
+    try:
+        data = json_body(request)
+        if not isinstance(data, dict) or not isinstance(data.get("old_endpoint"), str):
+            raise BadSubscription("Expected the old endpoint.")
+        fields = read_subscription(data.get("subscription"))
+    except BadSubscription as error:
+        return push_error(str(error))
+    with transaction.atomic():
+        subscription = (
+            PushSubscription.objects.select_for_update()
+            .filter(endpoint=data["old_endpoint"])
+            .first()
+        )
+        if subscription is None:
+            return push_error("No such subscription.", 404)
+        PushSubscription.objects.filter(endpoint=fields["endpoint"]).exclude(
+            pk=subscription.pk
+        ).delete()
+        for name, value in fields.items():
+            setattr(subscription, name, value)
+        subscription.save()
+    return JsonResponse({"renewed": True})
 
 
 @never_cache

@@ -400,6 +400,7 @@ def test_a_browser_subscribes_for_its_pages_language_and_sections(client):
             {"endpoint": FCM, "keys": {"p256dh": "AAAA", "auth": "c2VjcmV0c2VjcmV0MTY"}}
         ),
         json.dumps(Browser().subscription(FCM) | {"sections": [7]}),
+        json.dumps(Browser().subscription(FCM) | {"sections": "sport"}),
     ],
 )
 def test_a_bad_subscription_is_a_400_and_saves_nothing(client, body):
@@ -421,3 +422,47 @@ def test_subscribing_needs_the_pages_csrf_token():
         "/alerts/push/", info, content_type="application/json", HTTP_X_CSRFTOKEN=token
     )
     assert taken.status_code == 201
+
+
+def test_a_renewed_subscription_keeps_its_language_and_sections(client):
+    sport = make_section()
+    old = Browser().subscription(FCM)
+    post_json(client, "/ur/alerts/push/", old | {"sections": [sport.slug]})
+    new = Browser().subscription(FCM + "-renewed")
+    # From the service worker: no page, no CSRF token.
+    worker = Client(enforce_csrf_checks=True)
+    response = post_json(
+        worker, "/alerts/push/renew/", {"old_endpoint": FCM, "subscription": new}
+    )
+    assert response.status_code == 200
+    subscription = PushSubscription.objects.get()
+    assert subscription.endpoint == FCM + "-renewed"
+    assert subscription.p256dh == new["keys"]["p256dh"]
+    assert (subscription.language, list(subscription.sections.all())) == (
+        "ur",
+        [sport],
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"old_endpoint": FCM + "-unknown", "subscription": Browser().subscription(FCM)},
+        {
+            "old_endpoint": FCM,
+            "subscription": Browser().subscription("https://x.test/"),
+        },
+        {"old_endpoint": FCM},
+        {"subscription": Browser().subscription(FCM)},
+        [],
+        "nonsense",
+    ],
+)
+def test_a_renewal_without_the_old_endpoint_or_a_good_one_changes_nothing(client, body):
+    original = Browser().subscription(FCM)
+    post_json(client, "/alerts/push/", original)
+    response = post_json(client, "/alerts/push/renew/", body)
+    assert response.status_code in (400, 404)
+    subscription = PushSubscription.objects.get()
+    assert subscription.endpoint == FCM
+    assert subscription.p256dh == original["keys"]["p256dh"]

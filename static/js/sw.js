@@ -44,3 +44,28 @@ self.addEventListener("notificationclick", function (event) {
       })
   );
 });
+
+// The browser or its push service replaced the subscription (Firefox does
+// when its push service resets): subscribe again with the same key and
+// tell the site, which moves the old one's language and sections over.
+self.addEventListener("pushsubscriptionchange", function (event) {
+  var old = event.oldSubscription;
+  if (!old) {
+    return;
+  }
+  var renewed = event.newSubscription
+    ? Promise.resolve(event.newSubscription)
+    : self.registration.pushManager.subscribe(old.options);
+  event.waitUntil(
+    renewed.then(function (subscription) {
+      return fetch("/alerts/push/renew/", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          old_endpoint: old.endpoint,
+          subscription: subscription.toJSON(),
+        }),
+      });
+    })
+  );
+});
