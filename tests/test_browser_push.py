@@ -356,7 +356,7 @@ def test_the_service_worker_shows_a_pushed_alert(
         await navigator.serviceWorker.ready;
     }"""
     )
-    for _ in range(20):
+    for _ in range(100):
         if registrations:
             break
         page.wait_for_timeout(100)
