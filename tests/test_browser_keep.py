@@ -234,3 +234,30 @@ def test_an_edit_conflict_shows_their_version_beside_mine(
     assert "Buses take the ring road." in saved.body
     theirs.context.close()
     mine.context.close()
+
+
+def test_signing_out_removes_the_kept_typing_from_the_browser(
+    browser,  # noqa: F811
+    live_server,
+    editor,
+):
+    story = make_article(headline="Synod meets", body="<p>Bishops gather.</p>")
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    log_in(page, live_server, "editor")
+    open_story(page, live_server, story)
+    key = f"story-draft.{editor.pk}.{story.pk}"
+    type_in_body(page, " A sensitive unsaved line")
+    wait_until_kept(page, key, "sensitive unsaved line")
+    # Kept while signed in, as the tests above rely on.
+    page.goto(f"{live_server.url}/admin/")
+    assert "sensitive" in page.evaluate(KEPT, key)
+    page.evaluate("localStorage.setItem('unrelated', 'stays')")
+
+    page.click("#logout-form button")
+    expect(page.locator("#content")).to_contain_text(
+        "Unsaved typing kept in this browser for your stories has been removed"
+    )
+    page.wait_for_function(f"() => !localStorage.getItem('{key}')")
+    assert page.evaluate("localStorage.getItem('unrelated')") == "stays"
+    context.close()

@@ -243,15 +243,7 @@
     if (!store) return;
     dropSaved(store);
     dropOld(store);
-    // Signing out on a shared computer leaves no one's typing behind.
-    const logout = document.getElementById("logout-form");
-    if (logout) {
-      logout.addEventListener("submit", function () {
-        forget(store, function () {
-          return true;
-        });
-      });
-    }
+    // Signing out empties it too: static/js/forget-drafts.js.
     const token = document.querySelector("input[name=loaded_modified_at][data-draft-key]");
     const form = token && token.form;
     if (form) keep(form, token, store);
