@@ -63,11 +63,17 @@ def page_in_languages(
 
 
 def alternates(
-    request: HttpRequest, article: Article | None = None, translation=None
+    request: HttpRequest,
+    article: Article | None = None,
+    translation=None,
+    page: Page | None = None,
 ) -> list[tuple[str, str]]:
     """The page's <link rel="alternate" hreflang> links, as (hreflang,
     absolute address): one for each language it exists in and x-default
-    (the English page) when there is more than one."""
+    (the English page) when there is more than one. None from a list's
+    second page on: its stories are not the other language's page 2."""
+    if page and page.number > 1:
+        return []
     pages = page_in_languages(request, article, translation)
     links = [(code, absolute(request, url)) for code, url in pages.items()]
     if len(pages) > 1 and settings.LANGUAGE_CODE in pages:

@@ -316,6 +316,10 @@ def test_page_number_is_in_the_title_and_canonical_from_page_two(client):
     assert head(client, "/section/world/?page=abc").links["canonical"] == [
         f"{BASE}/section/world/"
     ]
+    # Page 1 has its Urdu counterpart; page 2 has none (other stories).
+    assert 'hreflang="ur" href="' + BASE + '/ur/section/world/"' in body
+    second_body = client.get("/section/world/?page=2").content.decode()
+    assert 'rel="alternate" hreflang=' not in second_body
 
 
 def test_canonical_address_is_the_one_links_and_sitemaps_give(client, editor):
