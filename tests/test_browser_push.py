@@ -73,6 +73,15 @@ FAKE_PUSH = """(() => {
 
 SIDEWAYS = "document.documentElement.scrollWidth - window.innerWidth"
 
+# The notifications the service worker shows, as plain data.
+SHOWN = """async () => {
+        const registration = await navigator.serviceWorker.ready;
+        return (await registration.getNotifications()).map((n) => ({
+            title: n.title, body: n.body, dir: n.dir, lang: n.lang,
+            tag: n.tag, url: n.data.url,
+        }));
+    }"""
+
 # A push service that never answers, as Chromium's own does here.
 SILENT_PUSH = """PushManager.prototype.subscribe = () => new Promise(() => {});"""
 
@@ -278,6 +287,40 @@ def test_unticking_every_section_asks_for_one_and_saves_nothing(
     assert PushSubscription.objects.count() == 1
 
 
+def test_the_other_languages_page_offers_to_switch_the_alerts_language(
+    browser,  # noqa: F811
+    live_server,
+    service,
+):
+    """One browser, one subscription, one language: turned on from an English
+    page, the Urdu page does not claim it is on for Urdu news."""
+    make_section(name="World", name_ur="دنیا", slug="world")
+    info = Browser().subscription(f"{service.origin}/push/both")
+    page = reader_page(browser, live_server, PHONE, FAKE_PUSH % json.dumps(info))
+    page.goto(live_server.url + "/alerts/")
+    page.get_by_role("button", name="Turn on notifications").click()
+    status = page.get_by_role("status")
+    expect(status).to_have_text("Notifications are on for this device.")
+    assert PushSubscription.objects.get().language == "en"
+
+    page.goto(live_server.url + "/ur/alerts/")
+    expect(status).to_have_text(
+        words(
+            "Notifications on this device bring news in another language. Turn "
+            "them on here to get news in this page's language instead.",
+            "ur",
+        )
+    )
+    turn_on = page.get_by_role("button", name=words("Turn on notifications", "ur"))
+    expect(turn_on).to_be_visible()
+    turn_on.click()
+    expect(status).to_have_text(words("Notifications are on for this device.", "ur"))
+    assert PushSubscription.objects.get().language == "ur"
+    # And the Urdu page, reloaded, now says it is on.
+    page.reload()
+    expect(status).to_have_text(words("Notifications are on for this device.", "ur"))
+
+
 def test_a_refused_permission_says_how_to_allow_it(
     browser,  # noqa: F811
     live_server,
@@ -369,21 +412,12 @@ def test_the_service_worker_shows_a_pushed_alert(
             "data": push.payload(story).decode(),
         },
     )
-    page.wait_for_function(
-        """async () => {
-        const registration = await navigator.serviceWorker.ready;
-        return (await registration.getNotifications()).length > 0;
-    }"""
-    )
-    shown = page.evaluate(
-        """async () => {
-        const registration = await navigator.serviceWorker.ready;
-        return (await registration.getNotifications()).map((n) => ({
-            title: n.title, body: n.body, dir: n.dir, lang: n.lang,
-            tag: n.tag, url: n.data.url,
-        }));
-    }"""
-    )
+    # The worker shows it in its own time: ask until it is there.
+    for _ in range(100):
+        shown = page.evaluate(SHOWN)
+        if shown:
+            break
+        page.wait_for_timeout(100)
     assert shown == [
         {
             "title": headline[language],

@@ -61,7 +61,7 @@ def test_the_urdu_alerts_page_speaks_urdu_in_its_script_words_too(client):
         for name, text in data.items()
         if name not in ("push", "key", "subscribe-url", "unsubscribe-url")
     }
-    assert len(messages) == 10
+    assert len(messages) == 11
     for name, text in messages.items():
         assert re.search(r"[\u0600-\u06ff]", text), name
         assert not re.search(r"[A-Za-z]", text), name

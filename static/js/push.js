@@ -32,6 +32,10 @@
   // Which sections this browser saved last: the site does not say, and
   // the reader should see what they chose when they come back.
   var KEPT = "push-sections";
+  // The language the alerts were turned on in: a subscription brings one
+  // language's news, the page's at the time (alerts/views.py).
+  var KEPT_LANGUAGE = "push-language";
+  var language = document.documentElement.lang;
 
   function words(name) {
     return part.getAttribute("data-" + name);
@@ -151,6 +155,11 @@
     data.sections = slugs;
     return post(part.getAttribute("data-subscribe-url"), data).then(function () {
       keep(slugs);
+      try {
+        window.localStorage.setItem(KEPT_LANGUAGE, language);
+      } catch (error) {
+        // Storage off: the page cannot tell the language; it says "on".
+      }
     });
   }
 
@@ -313,6 +322,17 @@
   current()
     .then(function (subscription) {
       if (subscription && Notification.permission === "granted") {
+        var kept = null;
+        try {
+          kept = window.localStorage.getItem(KEPT_LANGUAGE);
+        } catch (error) {
+          kept = null;
+        }
+        if (kept && kept !== language) {
+          // On, but for the other language's news: offered to switch.
+          say("other-language");
+          return;
+        }
         tickKept();
         showOn(true);
         say("on");
