@@ -193,7 +193,13 @@ class ArticleQuerySet(models.QuerySet):
         `articles.search.highlight()`. SQLite: every word or "phrase" must
         appear (and no -word) in the headline, standfirst, body, a tag or an
         author's name, case-insensitively but unstemmed.
+
+        Both fold Arabic-keyboard letters and drop optional marks
+        (`articles.search.fold()`): PostgreSQL in the query and the stored
+        text, SQLite only in the query, since stories are normally written
+        in Urdu letters already.
         """
+        query = text_search.fold(query)
         if not every_language:
             self = self.filter(language=language)
         if connections[self.db].vendor == "postgresql":
@@ -244,15 +250,22 @@ class ArticleQuerySet(models.QuerySet):
             self.filter(pk__in=newest_matches(self.filter(search_vector=ts_query)))
             .annotate(
                 search_rank=rank * freshness,
+                # The text is folded as its vector was, so a match is marked
+                # whichever letters the story uses.
                 search_headline=SearchHeadline(
-                    "headline", ts_query, highlight_all=True, **marks
+                    text_search.folded("headline"),
+                    ts_query,
+                    highlight_all=True,
+                    **marks,
                 ),
                 search_snippet=SearchHeadline(
-                    Concat(
-                        "standfirst",
-                        Value(" "),
-                        body_text,
-                        output_field=models.TextField(),
+                    text_search.folded(
+                        Concat(
+                            "standfirst",
+                            Value(" "),
+                            body_text,
+                            output_field=models.TextField(),
+                        )
                     ),
                     ts_query,
                     max_words=text_search.SNIPPET_WORDS // 2,
@@ -316,9 +329,11 @@ class ArticleQuerySet(models.QuerySet):
         """Typo tolerance: stories in `language` (or any, when
         `every_language`) whose headline contains a word like the query's
         ("goverment" finds "government"), most similar first. Uses the
-        trigram index on PostgreSQL; on SQLite it finds nothing."""
+        trigram index on PostgreSQL, so only the query is folded; on SQLite
+        it finds nothing."""
         from django.contrib.postgres.search import TrigramWordSimilarity
 
+        query = text_search.fold(query)
         if connections[self.db].vendor != "postgresql" or len(query) < 3:
             return self.none()
         stories = self if every_language else self.filter(language=language)

@@ -10,6 +10,11 @@ Each story is indexed with its own language's text search configuration:
 English is stemmed ("elections" finds "election"), Urdu, which PostgreSQL
 has no stemmer or stop words for, is indexed word for word ('simple'). A
 search uses the configuration of the page's language.
+
+Arabic-keyboard spellings are folded into Urdu letters, and optional marks
+(harakat, superscript alef, tatweel) dropped, on both sides: `fold()` folds
+the query, `folded()` the stored text in SQL, so "پاكستان" (Arabic kaf) finds
+"پاکستان" and the other way round. On SQLite only the query is folded.
 """
 
 import html
@@ -19,7 +24,7 @@ from collections.abc import Iterable
 from django.apps import apps as installed_apps
 from django.apps.registry import Apps
 from django.db import connections, transaction
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, Func, OuterRef, Subquery, TextField, Value, When
 from django.utils.safestring import mark_safe
 
 SEARCH_CONFIG = "english"
@@ -38,8 +43,35 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 SNIPPET_WORDS = 40
 
+# Letters an Arabic keyboard types (ي ك ه ة ى) and the Urdu letters stories
+# are written with (ی ک ہ ۃ ی), then the optional marks folding drops:
+# harakat, superscript alef and tatweel. English text has none of them.
+ARABIC_LETTERS = "\u064a\u0643\u0647\u0629\u0649"
+URDU_LETTERS = "\u06cc\u06a9\u06c1\u06c3\u06cc"
+OPTIONAL_MARKS = "".join(map(chr, range(0x064B, 0x0660))) + "\u0670\u0640"
+_FOLD = str.maketrans(ARABIC_LETTERS, URDU_LETTERS, OPTIONAL_MARKS)
+
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """`text` with Arabic-keyboard letters in their Urdu form and optional
+    marks dropped, as search compares it."""
+    return text.translate(_FOLD)
+
+
+def folded(expression) -> Func:
+    """`expression` folded in SQL as fold() folds a query: PostgreSQL's
+    translate() deletes the characters of its second argument that have none
+    in the third."""
+    return Func(
+        expression,
+        Value(ARABIC_LETTERS + OPTIONAL_MARKS),
+        Value(URDU_LETTERS),
+        function="translate",
+        output_field=TextField(),
+    )
 
 
 def search_config(language: str) -> str:
@@ -87,12 +119,14 @@ def search_document(apps: Apps = installed_apps):
     story = apps.get_model("articles", "Article")
     fields = {field.name for field in story._meta.fields}
     config = story_config() if "language" in fields else SEARCH_CONFIG
+    tags = Subquery(tag_names)
+    authors = Subquery(author_names)
     return (
-        SearchVector("headline", weight="A", config=config)
-        + SearchVector("standfirst", Subquery(tag_names), weight="B", config=config)
+        SearchVector(folded("headline"), weight="A", config=config)
+        + SearchVector(folded("standfirst"), folded(tags), weight="B", config=config)
         # PostgreSQL's parser skips HTML tags and entities by itself.
-        + SearchVector("body", weight="C", config=config)
-        + SearchVector(Subquery(author_names), weight="D", config=config)
+        + SearchVector(folded("body"), weight="C", config=config)
+        + SearchVector(folded(authors), weight="D", config=config)
     )
 
 
@@ -193,9 +227,10 @@ def highlight(stories: Iterable, query: str) -> list:
     and `snippet_html`: escaped HTML with the query's matches in <mark>.
 
     On PostgreSQL the matches come from ts_headline (stemmed: "elections"
-    marks "election"); otherwise the query's words are marked as typed.
+    marks "election"), in the folded text; otherwise the query's words are
+    marked as typed, folded.
     """
-    words, _ = parse_query(query)
+    words, _ = parse_query(fold(query))
     results = list(stories)
     for story in results:
         headline = story.search_headline
