@@ -189,6 +189,11 @@ class Sender:
             except requests.RequestException as exception:
                 error = f"{subscription}: {exception.__class__.__name__}"
                 continue
+            except Exception as exception:
+                # Keys the encryption refuses (stored before a check, or
+                # changed by hand): this one fails, the others go on.
+                error = f"{subscription}: {exception!r}"
+                break
             status = response.status_code
             if status < 300:
                 outcome = "sent"

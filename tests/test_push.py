@@ -466,3 +466,15 @@ def test_a_renewal_without_the_old_endpoint_or_a_good_one_changes_nothing(client
     subscription = PushSubscription.objects.get()
     assert subscription.endpoint == FCM
     assert subscription.p256dh == original["keys"]["p256dh"]
+
+
+def test_a_subscription_with_broken_keys_fails_alone(service):
+    subscribe(service.origin + "/send/one")
+    PushSubscription.objects.create(
+        endpoint=service.origin + "/send/broken-keys", p256dh="AAAA", auth="AAAA"
+    )
+    row = send(make_article(is_breaking=True))
+    assert (row.sent_count, row.failed_count) == (1, 1)
+    assert "broken-keys" not in [p.path.rsplit("/", 1)[1] for p in service.received]
+    assert row.finished_at is not None
+    assert PushSubscription.objects.count() == 2
